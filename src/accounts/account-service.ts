@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { AccountRepository, type Account } from './account-repository.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+
+export const MIN_PASSWORD_LENGTH = 8;
+export const MAX_PASSWORD_LENGTH = 1024;
+
+export const newAccountSchema = z.object({
+  email: z.email().max(320),
+  password: z.string().min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH),
+  name: z.string().trim().min(1).max(200).optional(),
+  emailVerified: z.boolean().optional(),
+});
+
+export const passwordSchema = newAccountSchema.shape.password;
+
+/** Account use cases shared by the login form and the CLI. */
+export class AccountService {
+  readonly repository: AccountRepository;
+  readonly #hasher: PasswordHasher;
+  #dummyHash: Promise<string> | undefined;
+
+  constructor(repository: AccountRepository, hasher: PasswordHasher) {
+    this.repository = repository;
+    this.#hasher = hasher;
+  }
+
+  async register(input: z.input<typeof newAccountSchema>): Promise<Account> {
+    const valid = newAccountSchema.parse(input);
+    const passwordHash = await this.#hasher.hash(valid.password);
+    return this.repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
+  }
+
+  async setPassword(reference: string, password: string): Promise<Account> {
+    const account = await this.repository.resolve(reference);
+    await this.repository.setPasswordHash(account.id, await this.#hasher.hash(passwordSchema.parse(password)));
+    return account;
+  }
+
+  /**
+   * Returns the account when the email and password match an enabled account, otherwise null. The
+   * same argon2 work is done whether or not the email exists, so timing does not reveal accounts.
+   */
+  async authenticate(email: string, password: string): Promise<Account | null> {
+    if (password.length > MAX_PASSWORD_LENGTH || email.length > 320) return null;
+    const account = await this.repository.findByEmailWithHash(email);
+    if (!account) {
+      await this.#hasher.verify(await this.#dummy(), password);
+      return null;
+    }
+    const valid = await this.#hasher.verify(account.passwordHash, password);
+    if (!valid || account.disabled) return null;
+    if (this.#hasher.needsRehash(account.passwordHash)) {
+      await this.repository.setPasswordHash(account.id, await this.#hasher.hash(password));
+    }
+    const { passwordHash: _omitted, ...publicAccount } = account;
+    return publicAccount;
+  }
+
+  #dummy(): Promise<string> {
+    this.#dummyHash ??= this.#hasher.hash('portcullis-timing-equalizer');
+    return this.#dummyHash;
+  }
+}

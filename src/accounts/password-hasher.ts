@@ -1,0 +1,44 @@
+import { hash, verify } from '@node-rs/argon2';
+
+export interface Argon2Parameters {
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+/** OWASP's minimum for argon2id (2025 cheat sheet): 19 MiB, 2 iterations, 1 lane. */
+export const OWASP_ARGON2ID: Argon2Parameters = { memoryCost: 19456, timeCost: 2, parallelism: 1 };
+
+// @node-rs/argon2 exports Algorithm as a `const enum`, which type stripping cannot inline.
+const ARGON2ID = 2;
+const PHC_PARAMETERS = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
+
+/** argon2id hashing on libuv's thread pool, so hashing never blocks the event loop. */
+export class PasswordHasher {
+  readonly #parameters: Argon2Parameters;
+
+  constructor(parameters: Argon2Parameters = OWASP_ARGON2ID) {
+    this.#parameters = parameters;
+  }
+
+  hash(password: string): Promise<string> {
+    return hash(password, { algorithm: ARGON2ID as never, ...this.#parameters });
+  }
+
+  async verify(encoded: string, password: string): Promise<boolean> {
+    try {
+      return await verify(encoded, password);
+    } catch {
+      return false;
+    }
+  }
+
+  /** True when the hash was made with other parameters (or another algorithm) than the current ones. */
+  needsRehash(encoded: string): boolean {
+    const match = PHC_PARAMETERS.exec(encoded);
+    if (!match) return true;
+    const [, m, t, p] = match.map(Number);
+    const current = this.#parameters;
+    return m !== current.memoryCost || t !== current.timeCost || p !== current.parallelism;
+  }
+}

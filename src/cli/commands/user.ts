@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { AccountNotFoundError, DuplicateEmailError, type Account } from '../../accounts/account-repository.ts';
+import { parse, requirePositional } from '../args.ts';
+import { CliError, printJson, stripOneNewline, table, type Noun } from '../io.ts';
+
+const toJson = (account: Account) => ({
+  id: account.id,
+  email: account.email,
+  name: account.name,
+  email_verified: account.emailVerified,
+  disabled: account.disabled,
+  created_at: account.createdAt.toISOString(),
+});
+
+const describeValidation = (error: unknown): never => {
+  if (error instanceof z.ZodError) throw new CliError(error.issues.map((issue) => `${issue.path.join('.') || 'input'}: ${issue.message}`).join('; '));
+  if (error instanceof DuplicateEmailError || error instanceof AccountNotFoundError) throw new CliError(error.message);
+  throw error;
+};
+
+export const userCommands: Noun = {
+  create: {
+    usage: 'user create --email <email> --password-stdin [--name <name>] [--email-verified] [--json]',
+    summary: 'create an account (password read from standard input)',
+    async run({ args, io, json, services }) {
+      const { values } = parse(args, { email: { type: 'string' }, name: { type: 'string' }, 'password-stdin': { type: 'boolean' }, 'email-verified': { type: 'boolean' } }, this.usage);
+      if (!values.email) throw new CliError(`missing --email\nusage: ${this.usage}`, 2);
+      if (!values['password-stdin']) throw new CliError(`pass the password on standard input with --password-stdin\nusage: ${this.usage}`, 2);
+      const password = stripOneNewline(await io.readStdin());
+      const { accounts } = await services();
+      const account = await accounts
+        .register({ email: values.email, password, name: values.name, emailVerified: values['email-verified'] === true })
+        .catch(describeValidation);
+      if (json) printJson(io, { id: account.id, email: account.email });
+      else io.out(`created user ${account.email} (id ${account.id})\n`);
+    },
+  },
+  list: {
+    usage: 'user list [--json]',
+    summary: 'list accounts',
+    async run({ args, io, json, services }) {
+      parse(args, {}, this.usage);
+      const accounts = await (await services()).accounts.repository.list();
+      if (json) return printJson(io, accounts.map(toJson));
+      io.out(table(accounts.map((a) => ({ id: a.id, email: a.email, name: a.name ?? '', status: a.disabled ? 'disabled' : 'active' })), ['id', 'email', 'name', 'status']));
+    },
+  },
+  disable: {
+    usage: 'user disable <id|email> [--json]',
+    summary: 'disable an account: it can no longer sign in or use its tokens',
+    async run({ args, io, json, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const reference = requirePositional(positionals, 'account id or email', this.usage);
+      const { accounts } = await services();
+      const account = await accounts.repository.resolve(reference).catch(describeValidation);
+      const updated = await accounts.repository.setDisabled(account.id, true);
+      if (json) printJson(io, toJson(updated));
+      else io.out(`disabled user ${updated.email}\n`);
+    },
+  },
+  enable: {
+    usage: 'user enable <id|email> [--json]',
+    summary: 'enable a disabled account',
+    async run({ args, io, json, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const reference = requirePositional(positionals, 'account id or email', this.usage);
+      const { accounts } = await services();
+      const account = await accounts.repository.resolve(reference).catch(describeValidation);
+      const updated = await accounts.repository.setDisabled(account.id, false);
+      if (json) printJson(io, toJson(updated));
+      else io.out(`enabled user ${updated.email}\n`);
+    },
+  },
+  'set-password': {
+    usage: 'user set-password <id|email> --password-stdin [--json]',
+    summary: "replace an account's password (read from standard input)",
+    async run({ args, io, json, services }) {
+      const { positionals, values } = parse(args, { 'password-stdin': { type: 'boolean' } }, this.usage);
+      const reference = requirePositional(positionals, 'account id or email', this.usage);
+      if (!values['password-stdin']) throw new CliError(`pass the password on standard input with --password-stdin\nusage: ${this.usage}`, 2);
+      const password = stripOneNewline(await io.readStdin());
+      const { accounts } = await services();
+      const account = await accounts.setPassword(reference, password).catch(describeValidation);
+      if (json) printJson(io, { id: account.id, email: account.email });
+      else io.out(`password changed for ${account.email}\n`);
+    },
+  },
+};

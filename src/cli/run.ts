@@ -1,0 +1,52 @@
+import type { Services } from '../services.ts';
+import { clientCommands } from './commands/client.ts';
+import { resourceCommands } from './commands/resource.ts';
+import { userCommands } from './commands/user.ts';
+import { CliError, type CliIo, type Noun } from './io.ts';
+
+const NOUNS: Record<string, Noun> = { user: userCommands, client: clientCommands, resource: resourceCommands };
+
+function overview(): string {
+  const lines = ['usage: npm run cli -- <noun> <verb> [options]', '', 'Commands:'];
+  for (const noun of Object.values(NOUNS)) for (const command of Object.values(noun)) lines.push(`  ${command.usage.padEnd(70)} ${command.summary}`);
+  lines.push('', 'Every command accepts --help, and --json for machine-readable output.', 'Also: npm run db:migrate (apply pending database migrations).');
+  return `${lines.join('\n')}\n`;
+}
+
+/** Runs one CLI invocation; returns its exit code. Services are opened only if the command needs them. */
+export async function runCli(argv: readonly string[], io: CliIo, services: () => Promise<Services>): Promise<number> {
+  const [nounName, verbName, ...args] = argv;
+  if (!nounName || nounName === '--help' || nounName === '-h' || nounName === 'help') {
+    io.out(overview());
+    return nounName ? 0 : 2;
+  }
+  const noun = NOUNS[nounName];
+  if (!noun) {
+    io.err(`error: unknown command "${nounName}" (expected one of: ${Object.keys(NOUNS).join(', ')}); see --help\n`);
+    return 2;
+  }
+  if (!verbName || verbName === '--help' || verbName === '-h') {
+    io.out(`${Object.values(noun).map((command) => `usage: ${command.usage}\n  ${command.summary}`).join('\n')}\n`);
+    return verbName ? 0 : 2;
+  }
+  const command = noun[verbName];
+  if (!command) {
+    io.err(`error: unknown command "${nounName} ${verbName}" (expected one of: ${Object.keys(noun).join(', ')}); see ${nounName} --help\n`);
+    return 2;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(`usage: ${command.usage}\n  ${command.summary}\n`);
+    return 0;
+  }
+  try {
+    await command.run({ args, io, json: args.includes('--json'), services });
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.err(`error: ${(error as Error).message.split('\n')[0]}\n`);
+    return 1;
+  }
+}

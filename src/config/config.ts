@@ -1,0 +1,123 @@
+import { resolve } from 'node:path';
+import { environmentSchema } from './schema.ts';
+
+export interface Config {
+  readonly env: 'development' | 'production' | 'test';
+  readonly port: number;
+  readonly host: string;
+  readonly issuer: string;
+  readonly database: { readonly url: string; readonly poolSize: number } | { readonly embeddedDir: string };
+  readonly redis: { readonly url: string; readonly cluster: boolean; readonly keyPrefix: string } | { readonly embedded: true; readonly keyPrefix: string };
+  readonly dataDir: string;
+  /** Explicit cookie keys, or undefined to generate and store them (development only). */
+  readonly cookieKeys: readonly string[] | undefined;
+  readonly trustProxy: boolean;
+  readonly migrateOnStart: boolean;
+  readonly logLevel: string;
+  readonly ttl: {
+    readonly accessToken: number;
+    readonly authorizationCode: number;
+    readonly idToken: number;
+    readonly refreshToken: number;
+    readonly clientCredentials: number;
+    readonly session: number;
+    readonly interaction: number;
+    readonly grant: number;
+  };
+  readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
+  readonly loginThrottle: { readonly maxAttempts: number; readonly windowSeconds: number };
+}
+
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+  constructor(problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const MIN_COOKIE_KEY_LENGTH = 32;
+
+/**
+ * Reads the whole configuration from environment variables. Every problem is collected and
+ * reported at once, each naming its variable; nothing is read from the environment afterwards.
+ */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+
+  const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const issuerUrl = new URL(issuer);
+  if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not contain a query or fragment');
+
+  const cookieKeys = env.COOKIE_KEYS?.split(',').map((key) => key.trim()).filter(Boolean);
+  if (cookieKeys && cookieKeys.some((key) => key.length < MIN_COOKIE_KEY_LENGTH)) {
+    problems.push(`COOKIE_KEYS: every key must be at least ${MIN_COOKIE_KEY_LENGTH} characters (comma-separated, newest first)`);
+  }
+
+  if (env.NODE_ENV === 'production') {
+    if (!env.DATABASE_URL) problems.push('DATABASE_URL: required in production (the embedded database is for development only)');
+    if (!env.REDIS_URL) problems.push('REDIS_URL: required in production (the embedded store is single-instance and not persistent)');
+    if (!cookieKeys) problems.push('COOKIE_KEYS: required in production (generated cookie keys are for development only)');
+    if (!env.ISSUER) problems.push('ISSUER: required in production (the public https URL of this server)');
+    if (issuerUrl.protocol === 'http:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
+      problems.push('ISSUER: must use https in production unless the host is loopback');
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  const dataDir = resolve(env.DATA_DIR);
+  return deepFreeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    issuer,
+    database: env.DATABASE_URL
+      ? { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
+      : { embeddedDir: resolve(dataDir, 'pglite') },
+    redis: env.REDIS_URL
+      ? { url: env.REDIS_URL, cluster: env.REDIS_CLUSTER, keyPrefix: env.REDIS_KEY_PREFIX }
+      : { embedded: true as const, keyPrefix: env.REDIS_KEY_PREFIX },
+    dataDir,
+    cookieKeys,
+    trustProxy: env.TRUST_PROXY,
+    migrateOnStart: env.MIGRATE_ON_START,
+    logLevel: env.LOG_LEVEL,
+    ttl: {
+      accessToken: env.ACCESS_TOKEN_TTL,
+      authorizationCode: env.AUTHORIZATION_CODE_TTL,
+      idToken: env.ID_TOKEN_TTL,
+      refreshToken: env.REFRESH_TOKEN_TTL,
+      clientCredentials: env.CLIENT_CREDENTIALS_TTL,
+      session: env.SESSION_TTL,
+      interaction: env.INTERACTION_TTL,
+      grant: env.GRANT_TTL,
+    },
+    argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_ITERATIONS, parallelism: env.ARGON2_PARALLELISM },
+    loginThrottle: { maxAttempts: env.LOGIN_MAX_ATTEMPTS, windowSeconds: env.LOGIN_ATTEMPT_WINDOW },
+  });
+}
+
+/** Loads `.env` from the working directory when present; real environment variables win. */
+export function loadDotEnv(path = '.env'): void {
+  try {
+    process.loadEnvFile(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

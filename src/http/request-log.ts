@@ -1,0 +1,15 @@
+import type { Middleware } from 'koa';
+import type { Logger } from '../observability/logger.ts';
+
+/** One line per request: method, path (never the query string, which may carry codes), status, time. */
+export function requestLog(logger: Logger): Middleware {
+  return async (ctx, next) => {
+    const started = performance.now();
+    ctx.res.once('finish', () => {
+      const status = ctx.res.statusCode;
+      const level = status >= 500 ? 'error' : 'info';
+      logger[level]({ method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started) }, 'request');
+    });
+    await next();
+  };
+}

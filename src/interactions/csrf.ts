@@ -1,0 +1,24 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+
+const COOKIE = 'portcullis.csrf';
+
+/**
+ * Double-submit CSRF token bound to one interaction: a random value in a signed, SameSite=Strict
+ * cookie scoped to the interaction's path, repeated in a hidden form field.
+ */
+export function issueCsrfToken(ctx: Context, uid: string, secure: boolean): string {
+  const existing = ctx.cookies.get(COOKIE, { signed: true });
+  if (existing) return existing;
+  const token = randomBytes(24).toString('base64url');
+  ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'strict', secure, path: `/interaction/${uid}`, overwrite: true });
+  return token;
+}
+
+export function verifyCsrfToken(ctx: Context, submitted: unknown): boolean {
+  const expected = ctx.cookies.get(COOKIE, { signed: true });
+  if (!expected || typeof submitted !== 'string') return false;
+  const a = Buffer.from(expected);
+  const b = Buffer.from(submitted);
+  return a.length === b.length && timingSafeEqual(a, b);
+}

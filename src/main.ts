@@ -1,0 +1,51 @@
+import { ConfigError, loadConfig, loadDotEnv } from './config/config.ts';
+import { EmbeddedDatabaseBusyError } from './db/embedded-lock.ts';
+import { startAdminSocket } from './cli/admin-socket.ts';
+import { createLogger } from './observability/logger.ts';
+import { startServer } from './server.ts';
+import { openServices } from './services.ts';
+
+loadDotEnv();
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`portcullis: ${error.message}\n`);
+  process.exit(1);
+}
+
+const logger = createLogger(config.logLevel);
+let services;
+try {
+  services = await openServices(config, logger);
+} catch (error) {
+  const message = error instanceof EmbeddedDatabaseBusyError
+    ? `${error.message}: another Portcullis server already uses DATA_DIR ${config.dataDir}`
+    : (error as Error).message;
+  logger.fatal({ err: error }, `could not start: ${message}`);
+  process.exit(1);
+}
+
+const running = await startServer(services);
+const adminSocket = services.db.kind === 'embedded' ? await startAdminSocket(services) : undefined;
+logger.info(
+  { issuer: config.issuer, url: running.url, database: services.db.kind, store: services.store.kind },
+  `Portcullis listening on ${running.url} (issuer ${config.issuer})`,
+);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000);
+  force.unref();
+  await running.close();
+  await adminSocket?.close();
+  await services.close();
+  process.exit(0);
+};
+process.on('SIGINT', () => void shutdown('SIGINT'));
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));

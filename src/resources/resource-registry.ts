@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import type { PrismaClient } from '../generated/prisma/client.ts';
+
+export interface Resource {
+  readonly identifier: string;
+  readonly scopes: readonly string[];
+  readonly accessTokenTtl: number;
+  readonly tokenFormat: 'jwt' | 'opaque';
+  readonly createdAt: Date;
+}
+
+const RESERVED_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email']);
+// RFC 6749 section 3.3 scope-token characters.
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+
+export const newResourceSchema = z.object({
+  identifier: z
+    .url({ message: 'resource identifier must be an absolute URI' })
+    .max(2048)
+    .refine((value) => !value.includes('#'), 'resource identifier must not contain a fragment (RFC 8707)'),
+  scopes: z
+    .array(
+      z
+        .string()
+        .max(128)
+        .regex(SCOPE_TOKEN, 'scope must be a single scope token (RFC 6749 section 3.3)')
+        .refine((scope) => !RESERVED_SCOPES.has(scope), 'OpenID Connect scopes cannot belong to a resource'),
+    )
+    .min(1, 'a resource needs at least one scope'),
+  accessTokenTtl: z.number().int().positive().max(86_400).default(3600),
+  tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+});
+
+export class ResourceExistsError extends Error {
+  override readonly name = 'ResourceExistsError';
+}
+
+export class ResourceNotFoundError extends Error {
+  override readonly name = 'ResourceNotFoundError';
+}
+
+const toResource = (row: { identifier: string; scopes: string[]; accessTokenTtl: number; tokenFormat: string; createdAt: Date }): Resource => ({
+  identifier: row.identifier,
+  scopes: row.scopes,
+  accessTokenTtl: row.accessTokenTtl,
+  tokenFormat: row.tokenFormat === 'opaque' ? 'opaque' : 'jwt',
+  createdAt: row.createdAt,
+});
+
+/** Registered APIs (RFC 8707 resource indicators): what a token for each may carry. */
+export class ResourceRegistry {
+  readonly #prisma: PrismaClient;
+
+  constructor(prisma: PrismaClient) {
+    this.#prisma = prisma;
+  }
+
+  async create(input: z.input<typeof newResourceSchema>): Promise<Resource> {
+    const valid = newResourceSchema.parse(input);
+    try {
+      const row = await this.#prisma.resource.create({
+        data: { ...valid, scopes: [...new Set(valid.scopes)] },
+      });
+      return toResource(row);
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') throw new ResourceExistsError(`resource ${valid.identifier} already exists`);
+      throw error;
+    }
+  }
+
+  async find(identifier: string): Promise<Resource | undefined> {
+    const row = await this.#prisma.resource.findUnique({ where: { identifier } });
+    return row ? toResource(row) : undefined;
+  }
+
+  async list(): Promise<Resource[]> {
+    return (await this.#prisma.resource.findMany({ orderBy: { createdAt: 'asc' } })).map(toResource);
+  }
+
+  async delete(identifier: string): Promise<void> {
+    const { count } = await this.#prisma.resource.deleteMany({ where: { identifier } });
+    if (count === 0) throw new ResourceNotFoundError(`no resource ${identifier}`);
+  }
+}

@@ -1,0 +1,108 @@
+import type Provider from 'oidc-provider';
+import { AccountRepository } from './accounts/account-repository.ts';
+import { AccountService } from './accounts/account-service.ts';
+import { PasswordHasher } from './accounts/password-hasher.ts';
+import { ClientAdapter } from './adapters/client-adapter.ts';
+import { openArtifactStore, type ArtifactStore } from './adapters/artifact-store.ts';
+import { ClientRegistry, InvalidClientMetadataError, type ClientMetadata, type ClientValidator } from './clients/client-registry.ts';
+import type { Config } from './config/config.ts';
+import { openDatabase, type Database } from './db/database.ts';
+import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock.ts';
+import { applyMigrations, readMigrations } from './db/migrate.ts';
+import { createViews, type Views } from './interactions/views.ts';
+import type { Logger } from './observability/logger.ts';
+import { resolveCookieKeys } from './oidc/cookie-keys.ts';
+import { createProvider } from './oidc/provider.ts';
+import { loadOrCreateSigningKeys } from './oidc/signing-keys.ts';
+import { ResourceRegistry } from './resources/resource-registry.ts';
+
+/** Everything the server and the CLI share, opened once and closed together. */
+export interface Services {
+  readonly config: Config;
+  readonly logger: Logger;
+  readonly db: Database;
+  readonly store: ArtifactStore;
+  readonly accounts: AccountService;
+  readonly clients: ClientRegistry;
+  readonly resources: ResourceRegistry;
+  readonly provider: Provider;
+  readonly views: Views;
+  readonly cookieKeys: readonly string[];
+  close(): Promise<void>;
+}
+
+export interface OpenOptions {
+  /** Apply pending migrations before anything else (default: the config's MIGRATE_ON_START). */
+  readonly migrate?: boolean;
+  /** Use an in-memory embedded database instead of DATA_DIR (tests). */
+  readonly inMemoryDatabase?: boolean;
+}
+
+export async function openServices(config: Config, logger: Logger, options: OpenOptions = {}): Promise<Services> {
+  const closers: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const closer of closers.reverse()) await closer().catch((error) => logger.warn({ err: error }, 'close failed'));
+  };
+  try {
+    let lock: EmbeddedLock | undefined;
+    if ('embeddedDir' in config.database && !options.inMemoryDatabase) {
+      lock = await acquireEmbeddedLock(config.dataDir);
+      closers.push(() => lock!.release());
+    }
+    const db = await openDatabase(options.inMemoryDatabase ? { inMemory: true } : config.database, logger);
+    closers.push(() => db.close());
+
+    if (options.migrate ?? config.migrateOnStart) {
+      const applied = await applyMigrations(db.sql, await readMigrations());
+      if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
+    }
+
+    const { signingKeys, cookieKeys } = await db.sql.withExclusiveLock(async () => ({
+      signingKeys: await loadOrCreateSigningKeys(db.prisma),
+      cookieKeys: await resolveCookieKeys(db.prisma, config.cookieKeys),
+    }));
+
+    const store = openArtifactStore(config.redis, logger);
+    closers.push(() => store.close());
+
+    const accountRepository = new AccountRepository(db.prisma);
+    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2));
+    const resources = new ResourceRegistry(db.prisma);
+    const views = createViews();
+    const provider = createProvider({
+      config,
+      store,
+      clients: new ClientAdapter(db.prisma),
+      accounts: accountRepository,
+      resources,
+      signingKeys,
+      cookieKeys,
+      views,
+      logger,
+    });
+    const clients = new ClientRegistry(db.prisma, providerClientValidator(provider));
+
+    return { config, logger, db, store, accounts, clients, resources, provider, views, cookieKeys, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/** Validates client metadata with the provider's own rules, so what the CLI accepts the provider serves. */
+function providerClientValidator(provider: Provider): ClientValidator {
+  type ClientClass = { validate(metadata: object): Promise<void>; needsSecret(metadata: object): boolean; new (metadata: object): { metadata(): ClientMetadata } };
+  const Client = provider.Client as unknown as ClientClass;
+  return {
+    async normalize(metadata) {
+      try {
+        await Client.validate(metadata);
+        return new Client(metadata).metadata();
+      } catch (error) {
+        const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
+        throw new InvalidClientMetadataError(description);
+      }
+    },
+    needsSecret: (metadata) => Client.needsSecret(metadata),
+  };
+}
