@@ -1,0 +1,32 @@
+import { startServer, type RunningServer } from '../../src/server.ts';
+import { openServices, type Services } from '../../src/services.ts';
+import { createTestResources, freePort, quietLogger, testConfig, usingPostgres, type TestResources } from './environment.ts';
+
+export interface TestServer {
+  readonly issuer: string;
+  readonly services: Services;
+  readonly running: RunningServer;
+  readonly resources: TestResources;
+  close(): Promise<void>;
+}
+
+/** The real app on a random loopback port, over this file's own database and key prefix. */
+export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+  const resources = await createTestResources();
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const config = testConfig(resources, { ISSUER: issuer, PORT: String(port), ...overrides });
+  const services = await openServices(config, quietLogger(), { migrate: true, inMemoryDatabase: !usingPostgres });
+  const running = await startServer(services, port, '127.0.0.1');
+  return {
+    issuer,
+    services,
+    running,
+    resources,
+    async close() {
+      await running.close();
+      await services.close();
+      await resources.cleanup();
+    },
+  };
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AUDIENCE, bearer, listen, makeKey, signAccessToken, sleep, startApi, startIssuer,
+  type FakeIssuer, type SigningKey, type TestApi,
+} from './helpers.ts';
+
+let k1: SigningKey;
+let k2: SigningKey;
+let issuer: FakeIssuer;
+const apis: TestApi[] = [];
+
+async function api(options: { jwksCooldownSeconds?: number; jwksUri?: string } = {}): Promise<TestApi> {
+  const started = await startApi({ issuer: issuer.url, audience: AUDIENCE, ...options });
+  apis.push(started);
+  return started;
+}
+
+beforeAll(async () => {
+  k1 = await makeKey('ES256', 'k1');
+  k2 = await makeKey('ES256', 'k2');
+  issuer = await startIssuer([k1]);
+});
+
+beforeEach(() => {
+  issuer.keys = [k1];
+  issuer.jwksDown = false;
+  issuer.jwksRequests = 0;
+});
+
+afterAll(async () => {
+  await Promise.all(apis.map((a) => a.close()));
+  await issuer.close();
+});
+
+test('the JWKS is fetched once and reused', async () => {
+  const rs = await api();
+  const results = await Promise.all(
+    Array.from({ length: 5 }, async () => rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))),
+  );
+  expect(results.map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(1);
+});
+
+test('an unknown kid triggers exactly one refetch, then the rotated key is accepted', async () => {
+  const rs = await api();
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(1);
+
+  issuer.keys = [k2]; // rotation at the issuer
+  expect((await rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(2);
+  expect((await rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(2);
+});
+
+test('a flood of unknown kids causes at most one refetch per cooldown', async () => {
+  const rs = await api({ jwksCooldownSeconds: 0.3 });
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(1);
+
+  const attacker = await makeKey('ES256', 'unused');
+  const bogus = (): Promise<string> => signAccessToken(attacker, issuer.url, { header: { kid: randomUUID() } });
+  const flood = await Promise.all(Array.from({ length: 20 }, async () => rs.request('/protected', bearer(await bogus()))));
+  for (const res of flood) {
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'no matching signing key' });
+  }
+  for (let i = 0; i < 5; i += 1) expect((await rs.request('/protected', bearer(await bogus()))).status).toBe(401);
+  expect(issuer.jwksRequests).toBe(2);
+
+  await sleep(350); // cooldown elapsed: one more refetch is allowed
+  await Promise.all(Array.from({ length: 5 }, async () => rs.request('/protected', bearer(await bogus()))));
+  expect(issuer.jwksRequests).toBe(3);
+});
+
+test('a foreign key reusing a known kid fails signature verification (no refetch)', async () => {
+  const rs = await api();
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  const impostor = await makeKey('ES256', 'k1');
+  const res = await rs.request('/protected', bearer(await signAccessToken(impostor, issuer.url)));
+  expect(res.status).toBe(401);
+  expect(res.body).toEqual({ error: 'invalid_token', error_description: 'signature verification failed' });
+  expect(res.wwwAuthenticate).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="signature verification failed"$/);
+  expect(issuer.jwksRequests).toBe(1);
+});
+
+test('JWKS endpoint down with nothing cached fails closed, then recovers', async () => {
+  issuer.jwksDown = true;
+  const rs = await api({ jwksCooldownSeconds: 0.2 });
+  const token = await signAccessToken(k1, issuer.url);
+  for (let i = 0; i < 3; i += 1) {
+    const res = await rs.request('/protected', bearer(token));
+    expect(res.status).toBe(401);
+    expect(res.body).toEqual({ error: 'invalid_token', error_description: 'signing keys unavailable' });
+    expect(res.wwwAuthenticate).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
+  }
+  expect(issuer.jwksRequests).toBe(1); // retries are rate-limited too
+
+  issuer.jwksDown = false;
+  await sleep(250);
+  expect((await rs.request('/protected', bearer(token))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(2);
+});
+
+test('JWKS endpoint unreachable (connection refused) fails closed', async () => {
+  const closed = await listen((_req, res) => res.end());
+  const jwksUri = `${closed.url}/jwks`;
+  await closed.close();
+  const rs = await api({ jwksUri });
+  const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+  expect(res.status).toBe(401);
+  expect(res.body.error).toBe('invalid_token');
+});
+
+test('JWKS answering garbage fails closed', async () => {
+  const garbage = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": 42}'));
+  try {
+    const rs = await api({ jwksUri: `${garbage.url}/jwks` });
+    const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toBe('signing keys unavailable');
+  } finally {
+    await garbage.close();
+  }
+});
+
+test('cached keys keep working while the JWKS endpoint is down', async () => {
+  const rs = await api();
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  issuer.jwksDown = true;
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  // and an unknown kid is still rejected when the refetch fails
+  expect((await rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)))).status).toBe(401);
+  expect(issuer.jwksRequests).toBe(2);
+});

@@ -1,0 +1,60 @@
+import { createResourceServer, ResourceServerConfigError, type ResourceServerOptions } from '../../../src/resource-server/index.ts';
+
+const base = { issuer: 'https://auth.example.com', audience: 'https://api.example.com' } as const;
+
+function optionError(options: unknown): ResourceServerConfigError {
+  try {
+    createResourceServer(options as ResourceServerOptions);
+  } catch (error) {
+    if (error instanceof ResourceServerConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected createResourceServer to throw');
+}
+
+test('valid minimal options are accepted', () => {
+  expect(() => createResourceServer(base)).not.toThrow();
+  expect(() => createResourceServer({ ...base, audience: ['a', 'b'], clockTolerance: 0, algorithms: ['ES256', 'PS256'] })).not.toThrow();
+});
+
+test.each([
+  ['issuer', { audience: 'x' }],
+  ['issuer', { ...base, issuer: 'not a url' }],
+  ['issuer', { ...base, issuer: 'ftp://auth.example.com' }],
+  ['audience', { issuer: base.issuer }],
+  ['audience', { ...base, audience: [] }],
+  ['audience', { ...base, audience: ['ok', ''] }],
+  ['jwksUri', { ...base, jwksUri: '/jwks' }],
+  ['algorithms', { ...base, algorithms: [] }],
+  ['algorithms', { ...base, algorithms: ['RS256', 'HS256'] }],
+  ['algorithms', { ...base, algorithms: ['none'] }],
+  ['algorithms', { ...base, algorithms: ['RS1'] }],
+  ['dpopAlgorithms', { ...base, dpopAlgorithms: ['HS512'] }],
+  ['clockTolerance', { ...base, clockTolerance: -1 }],
+  ['clockTolerance', { ...base, clockTolerance: '5s' }],
+  ['jwksCooldownSeconds', { ...base, jwksCooldownSeconds: Number.NaN }],
+  ['httpTimeoutMs', { ...base, httpTimeoutMs: 0 }],
+  ['fetch', { ...base, fetch: 'nope' }],
+  ['audiance', { ...base, audiance: 'typo' }],
+  ['introspection', { ...base, introspection: 'https://auth.example.com/token/introspection' }],
+  ['introspection.endpoint', { ...base, introspection: { clientId: 'a', clientSecret: 'b' } }],
+  ['introspection.clientId', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientSecret: 'b' } }],
+  ['introspection.clientSecret', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a' } }],
+  ['introspection.cacheMaxSeconds', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', cacheMaxSeconds: -5 } }],
+  ['introspection.secret', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', secret: 'c' } }],
+])('invalid option %s is named in the error', (option, options) => {
+  const error = optionError(options);
+  expect(error.option).toBe(option);
+  expect(error.message).toContain(`"${option}"`);
+});
+
+test('HS* and none are refused with an explicit message', () => {
+  expect(optionError({ ...base, algorithms: ['HS256'] }).message).toMatch(/HS256.*asymmetric/);
+});
+
+test('requireScopes validates scope names once, at setup', () => {
+  const rs = createResourceServer(base);
+  expect(() => rs.requireScopes('api:read', '')).toThrow(TypeError);
+  expect(() => rs.requireScopes('api:read api:write')).toThrow(/without spaces/);
+  expect(typeof rs.requireScopes('api:read')).toBe('function');
+});
