@@ -12,6 +12,7 @@ import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } 
 import { createResourceServerInfo } from './resource-server-info.ts';
 import type { PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
+import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -100,5 +101,6 @@ export function createProvider(deps: ProviderDependencies): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
   observeProvider(provider, deps.logger);
+  useRfc6749ErrorCodes(provider);
   return provider;
 }
