@@ -11,11 +11,25 @@ export interface TestServer {
 }
 
 /** The real app on a random loopback port, over this file's own database and key prefix. */
-export async function startTestServer(overrides: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  overrides: Record<string, string> = {},
+  options: { databasePort?: number; redisPort?: number } = {},
+): Promise<TestServer> {
   const resources = await createTestResources();
   const port = await freePort();
   const issuer = `http://127.0.0.1:${port}`;
-  const config = testConfig(resources, { ISSUER: issuer, PORT: String(port), ...overrides });
+  const throughPort = (url: string | undefined, newPort: number | undefined) => {
+    if (!url || !newPort) return {};
+    const rewritten = new URL(url);
+    rewritten.hostname = '127.0.0.1';
+    rewritten.port = String(newPort);
+    return rewritten.toString();
+  };
+  const viaProxies = {
+    ...(options.databasePort ? { DATABASE_URL: throughPort(resources.databaseUrl, options.databasePort) as string } : {}),
+    ...(options.redisPort ? { REDIS_URL: throughPort(resources.redisUrl, options.redisPort) as string } : {}),
+  };
+  const config = testConfig(resources, { ISSUER: issuer, PORT: String(port), ...viaProxies, ...overrides });
   const services = await openServices(config, quietLogger(), { migrate: true, inMemoryDatabase: !usingPostgres });
   const running = await startServer(services, port, '127.0.0.1');
   return {

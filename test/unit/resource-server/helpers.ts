@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { Router } from '@koa/router';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
 import { createResourceServer, type ResourceServer, type ResourceServerOptions } from '../../../src/resource-server/index.ts';
 
 export const AUDIENCE = 'https://api.example.com';
