@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as oidc from 'openid-client';
+import { Browser } from '../support/browser.ts';
+import { createTestResources, freePort, type TestResources } from '../support/environment.ts';
+import { isCallback, REDIRECT_URI } from '../support/flows.ts';
+
+/**
+ * The product from outside: `npm start` and `npm run cli` as separate processes, exactly as an
+ * operator runs them (with the embedded database, the CLI goes through the running server).
+ */
+const ROOT = new URL('../../', import.meta.url).pathname;
+let resources: TestResources;
+let dataDir: string;
+let env: NodeJS.ProcessEnv;
+let server: ChildProcess;
+let issuer: string;
+
+function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(stdin);
+  });
+}
+
+beforeAll(async () => {
+  resources = await createTestResources();
+  dataDir = await mkdtemp(join(tmpdir(), 'portcullis-cli-'));
+  const port = await freePort();
+  issuer = `http://127.0.0.1:${port}`;
+  env = { ...process.env, ...resources.env, NODE_OPTIONS: '', PORT: String(port), ISSUER: issuer, HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'development' };
+  server = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
+  const started = Date.now();
+  while (Date.now() - started < 30_000) {
+    const ok = await fetch(`${issuer}/readyz`).then((r) => r.ok).catch(() => false);
+    if (ok) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error('server did not become ready');
+}, 40_000);
+
+afterAll(async () => {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await rm(dataDir, { recursive: true, force: true });
+  await resources.cleanup();
+});
+
+test('user create reads the password from stdin and prints id and email as JSON', async () => {
+  const result = await cli(['user', 'create', '--email', 'Cli.User@Example.com', '--password-stdin', '--json'], 'a long enough password\n');
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const user = JSON.parse(result.stdout) as { id: string; email: string };
+  expect(user.email).toBe('cli.user@example.com');
+  expect(user.id).toMatch(/^[0-9a-f-]{36}$/);
+});
+
+test('a duplicate email (any case) is one clear error line and a non-zero exit', async () => {
+  const result = await cli(['user', 'create', '--email', 'CLI.USER@example.com', '--password-stdin', '--json'], 'another password here');
+  expect(result.code).not.toBe(0);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).toMatch(/already exists/);
+});
+
+test('a too-short password is refused', async () => {
+  const result = await cli(['user', 'create', '--email', 'short@example.com', '--password-stdin'], 'short\n');
+  expect(result.code).not.toBe(0);
+  expect(result.stderr).toMatch(/at least 8/);
+});
+
+test('--help works at every level', async () => {
+  for (const args of [['--help'], ['user', '--help'], ['client', 'create', '--help']]) {
+    const result = await cli(args);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/usage/);
+  }
+});
+
+test('an unknown command fails with one line', async () => {
+  const result = await cli(['frobnicate']);
+  expect(result.code).not.toBe(0);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+});
+
+test('client create registers from RFC 7591 JSON on stdin, usable at once for a full login', async () => {
+  const metadata = { client_name: 'CLI App', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'] };
+  const created = await cli(['client', 'create', '--metadata-file', '-', '--json'], JSON.stringify(metadata));
+  expect(created.code).toBe(0);
+  const registration = JSON.parse(created.stdout) as Record<string, unknown> & { client_id: string; client_secret: string };
+  expect(registration).toMatchObject({ client_name: 'CLI App', redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'client_secret_basic' });
+  expect(registration.client_secret.length).toBeGreaterThanOrEqual(32);
+  expect(typeof registration.client_id_issued_at).toBe('number');
+
+  const config = await oidc.discovery(new URL(issuer), registration.client_id, {}, oidc.ClientSecretBasic(registration.client_secret), { execute: [oidc.allowInsecureRequests] });
+  const verifier = oidc.randomPKCECodeVerifier();
+  const url = oidc.buildAuthorizationUrl(config, { redirect_uri: REDIRECT_URI, scope: 'openid email', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' });
+  const browser = new Browser();
+  const login = await browser.follow(url.toString(), isCallback);
+  const consent = await browser.submit(login, /\/login$/, { email: 'cli.user@example.com', password: 'a long enough password' }, isCallback);
+  const callback = isCallback(consent.url) ? consent : await browser.submit(consent, /\/confirm$/, {}, isCallback);
+  const tokens = await oidc.authorizationCodeGrant(config, new URL(callback.url), { pkceCodeVerifier: verifier, idTokenExpected: true });
+  expect(tokens.claims()?.sub).toBeDefined();
+
+  const shown = await cli(['client', 'show', registration.client_id, '--json']);
+  expect(JSON.parse(shown.stdout)).not.toHaveProperty('client_secret');
+  const listed = await cli(['client', 'list', '--json']);
+  expect((JSON.parse(listed.stdout) as Array<{ client_id: string }>).map((c) => c.client_id)).toContain(registration.client_id);
+  const deleted = await cli(['client', 'delete', registration.client_id]);
+  expect(deleted.code).toBe(0);
+  await expect(oidc.clientCredentialsGrant(config)).rejects.toBeDefined();
+});
+
+test('client create refuses implicit flows and invalid metadata with one line', async () => {
+  for (const metadata of [
+    { redirect_uris: [REDIRECT_URI], response_types: ['token'] },
+    { redirect_uris: [REDIRECT_URI], grant_types: ['password'] },
+    { redirect_uris: ['not a url'] },
+  ]) {
+    const result = await cli(['client', 'create', '--metadata-file', '-', '--json'], JSON.stringify(metadata));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/invalid_client_metadata/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  }
+  const notJson = await cli(['client', 'create', '--metadata-file', '-'], '{nope');
+  expect(notJson.code).not.toBe(0);
+});
+
+test('user list, disable and set-password', async () => {
+  const listed = JSON.parse((await cli(['user', 'list', '--json'])).stdout) as Array<{ email: string; disabled: boolean }>;
+  expect(listed.map((u) => u.email)).toContain('cli.user@example.com');
+  const changed = await cli(['user', 'set-password', 'cli.user@example.com', '--password-stdin'], 'a brand new password\n');
+  expect(changed.code).toBe(0);
+  const disabled = await cli(['user', 'disable', 'cli.user@example.com', '--json']);
+  expect(JSON.parse(disabled.stdout)).toMatchObject({ email: 'cli.user@example.com', disabled: true });
+  const missing = await cli(['user', 'disable', 'nobody@example.com']);
+  expect(missing.code).not.toBe(0);
+});
+
+test('resource create, list and delete', async () => {
+  const created = await cli(['resource', 'create', '--id', 'https://api.cli.test', '--scope', 'api:read', '--scope', 'api:write', '--json']);
+  expect(created.code).toBe(0);
+  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'https://api.cli.test', scopes: ['api:read', 'api:write'] });
+  const listed = JSON.parse((await cli(['resource', 'list', '--json'])).stdout) as Array<{ id: string }>;
+  expect(listed.map((r) => r.id)).toContain('https://api.cli.test');
+  expect((await cli(['resource', 'delete', 'https://api.cli.test'])).code).toBe(0);
+  expect((await cli(['resource', 'delete', 'https://api.cli.test'])).code).not.toBe(0);
+});
