@@ -13,6 +13,7 @@ import { createResourceServerInfo } from './resource-server-info.ts';
 import type { PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
+import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -63,8 +64,8 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true },
-      revocation: { enabled: true },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       dPoP: { enabled: true },
       registration: { enabled: false },

@@ -87,3 +87,19 @@ describe('signing keys', () => {
     }
   });
 });
+
+describe('who may introspect and revoke', () => {
+  test('a client cannot revoke another client’s token', async () => {
+    const other = await registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+    await server.services.resources.create({ identifier: 'https://opaque2.example', scopes: ['o:read'], tokenFormat: 'opaque' });
+    const tokens = await oidc.clientCredentialsGrant(service.config, { resource: 'https://opaque2.example', scope: 'o:read' });
+    await expect(oidc.tokenRevocation(other.config, tokens.access_token)).rejects.toBeDefined();
+    expect((await oidc.tokenIntrospection(service.config, tokens.access_token)).active).toBe(true);
+  });
+
+  test('a public client cannot introspect another client’s token', async () => {
+    const tokens = await oidc.clientCredentialsGrant(service.config, { resource: 'https://opaque2.example', scope: 'o:read' });
+    const app = await registerClient(server, { token_endpoint_auth_method: 'none' });
+    expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(false);
+  });
+});

@@ -1,0 +1,200 @@
+/**
+ * Framework-neutral core: Authorization header -> verified {@link AuthInfo}
+ * (JWT or introspection, cached), DPoP binding, scope check, and conversion of
+ * every failure into a {@link ResourceServerError} with the right challenge.
+ */
+import { hash } from 'node:crypto';
+import type { Middleware } from 'koa';
+import { buildAuthInfo, type AuthInfo } from './auth-info.ts';
+import { parseAuthorization } from './authorization-header.ts';
+import { DpopVerifier, type RequestUrl } from './dpop.ts';
+import { ResourceServerError, type AuthScheme } from './errors.ts';
+import { ExpiringCache } from './expiring-cache.ts';
+import { createIntrospector, type Introspector, type VerifiedToken } from './introspect.ts';
+import { JwksCache } from './jwks-cache.ts';
+import { createKoaMiddleware, type ResourceServerState } from './middleware.ts';
+import { resolveOptions, type ResolvedOptions, type ResourceServerOptions } from './options.ts';
+import { createJwtVerifier, looksLikeJws, type JwtVerifier } from './verify-jwt.ts';
+
+/** Framework-neutral view of an incoming request. */
+export interface ResourceRequest {
+  /** HTTP method, upper case (`GET`). */
+  readonly method: string;
+  /** Absolute URL as seen by the client (needed for DPoP `htu`): a string, a `URL`, or anything with `href`. */
+  readonly url: RequestUrl;
+  /** Request headers with lower-case names (Node's `IncomingMessage#headers` fits). */
+  readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
+}
+
+/** A configured resource server. Create one per API with {@link createResourceServer} and reuse it. */
+export interface ResourceServer {
+  /**
+   * Authenticates a request and checks it holds every scope in `requiredScopes`.
+   * @throws {ResourceServerError} whenever the request must be refused.
+   */
+  verifyRequest(request: ResourceRequest, requiredScopes?: readonly string[]): Promise<AuthInfo>;
+  /**
+   * Koa middleware: on success sets `ctx.state.auth` and calls `next()`;
+   * otherwise answers 400/401/403 with `WWW-Authenticate` and a JSON body.
+   * With no argument it only requires a valid token.
+   */
+  requireScopes(...scopes: string[]): Middleware<ResourceServerState>;
+}
+
+const TOKEN_CACHE_MAX_ENTRIES = 10_000;
+
+class Core {
+  readonly #options: ResolvedOptions;
+  readonly #dpopAlgs: string;
+  readonly #verifyJwt: JwtVerifier;
+  readonly #introspect: Introspector | undefined;
+  readonly #dpop: DpopVerifier;
+  readonly #cache = new ExpiringCache<AuthInfo>(TOKEN_CACHE_MAX_ENTRIES);
+  readonly #pending = new Map<string, Promise<AuthInfo>>();
+
+  constructor(options: ResolvedOptions) {
+    this.#options = options;
+    this.#dpopAlgs = options.dpopAlgorithms.join(' ');
+    const jwks = new JwksCache({
+      uri: options.jwksUri,
+      fetch: options.fetch,
+      cooldownMs: options.jwksCooldownMs,
+      timeoutMs: options.httpTimeoutMs,
+    });
+    this.#verifyJwt = createJwtVerifier(jwks, options);
+    this.#introspect = options.introspection === undefined ? undefined : createIntrospector({
+      ...options.introspection,
+      issuer: options.issuer,
+      audiences: options.audiences,
+      clockTolerance: options.clockTolerance,
+      timeoutMs: options.httpTimeoutMs,
+      fetch: options.fetch,
+    });
+    this.#dpop = new DpopVerifier({
+      algorithms: options.dpopAlgorithms,
+      maxAge: options.dpopMaxAge,
+      clockTolerance: options.clockTolerance,
+    });
+  }
+
+  async verify(
+    authorization: string | readonly string[] | undefined,
+    dpopProof: string | readonly string[] | undefined,
+    method: string,
+    url: RequestUrl,
+    requiredScopes: readonly string[],
+  ): Promise<AuthInfo> {
+    let scheme: AuthScheme = 'Bearer';
+    try {
+      const credentials = parseAuthorization(authorization);
+      scheme = credentials.scheme;
+      const auth = await this.#authenticate(credentials.token);
+      if (auth.jkt !== undefined) {
+        scheme = 'DPoP';
+        if (credentials.scheme !== 'DPoP') {
+          throw new ResourceServerError('invalid_token', 'DPoP-bound access token requires the DPoP authorization scheme');
+        }
+        await this.#dpop.verify({ proof: dpopProof, method, url, accessToken: credentials.token, jkt: auth.jkt });
+      } else if (credentials.scheme === 'DPoP') {
+        scheme = 'Bearer';
+        throw new ResourceServerError('invalid_token', 'access token is not DPoP-bound; use the Bearer scheme');
+      }
+      for (const scope of requiredScopes) {
+        if (!auth.scopes.includes(scope)) {
+          throw new ResourceServerError('insufficient_scope', 'access token lacks a required scope', {
+            scope: requiredScopes.join(' '),
+          });
+        }
+      }
+      return auth;
+    } catch (error) {
+      throw this.#finalize(error, scheme);
+    }
+  }
+
+  /** Cached verification; concurrent requests with the same token share one verification. */
+  #authenticate(token: string): Promise<AuthInfo> | AuthInfo {
+    const key = hash('sha256', token, 'base64url');
+    const cached = this.#cache.get(key, Date.now());
+    if (cached !== undefined) return cached;
+    let pending = this.#pending.get(key);
+    if (pending === undefined) {
+      pending = this.#verifyToken(token)
+        .then(({ auth, cacheUntil }) => {
+          if (cacheUntil > Date.now()) this.#cache.set(key, auth, cacheUntil);
+          return auth;
+        })
+        .finally(() => this.#pending.delete(key));
+      this.#pending.set(key, pending);
+    }
+    return pending;
+  }
+
+  async #verifyToken(token: string): Promise<VerifiedToken> {
+    if (looksLikeJws(token)) {
+      const payload = await this.#verifyJwt(token);
+      const auth = buildAuthInfo(payload, 'jwt');
+      return { auth, cacheUntil: Math.min(Date.now() + this.#options.jwtCacheMaxMs, (payload.exp as number) * 1000) };
+    }
+    if (this.#introspect === undefined) {
+      throw new ResourceServerError('invalid_token', 'opaque access tokens are not accepted (introspection not configured)');
+    }
+    return this.#introspect(token);
+  }
+
+  /** A fresh error per request (shared verifications may fail for many requests) with this request's challenge. */
+  #finalize(error: unknown, scheme: AuthScheme): ResourceServerError {
+    const source = error instanceof ResourceServerError
+      ? error
+      : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
+    return new ResourceServerError(source.code, source.description, {
+      cause: source.cause,
+      scope: source.scope,
+      credentialsMissing: source.credentialsMissing,
+      scheme,
+      realm: this.#options.realm,
+      dpopAlgorithms: this.#dpopAlgs,
+    });
+  }
+}
+
+/**
+ * Creates a resource server validating Portcullis-issued access tokens. Options
+ * are validated once, here (a {@link ResourceServerConfigError} names the bad one).
+ *
+ * @example
+ * ```ts
+ * import Koa from 'koa';
+ * import { Router } from '@koa/router';
+ * import { createResourceServer } from 'portcullis/resource-server';
+ *
+ * const rs = createResourceServer({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
+ * const router = new Router();
+ * router.get('/protected', rs.requireScopes('api:read'), (ctx) => {
+ *   ctx.body = { sub: ctx.state.auth.sub };
+ * });
+ * new Koa().use(router.routes()).listen(4000);
+ *
+ * // Framework-neutral: throws a ResourceServerError (status, code, wwwAuthenticate)
+ * const auth = await rs.verifyRequest({ method: req.method, url: 'https://api.example.com' + req.url, headers: req.headers });
+ * ```
+ */
+export function createResourceServer(options: ResourceServerOptions): ResourceServer {
+  const core = new Core(resolveOptions(options));
+  const noScopes: readonly string[] = Object.freeze([]);
+  const verifyCredentials = core.verify.bind(core);
+  return Object.freeze({
+    verifyRequest(request: ResourceRequest, requiredScopes: readonly string[] = noScopes): Promise<AuthInfo> {
+      const { headers } = request;
+      return verifyCredentials(headers.authorization, headers.dpop, request.method, request.url, requiredScopes);
+    },
+    requireScopes(...scopes: string[]): Middleware<ResourceServerState> {
+      for (const scope of scopes) {
+        if (typeof scope !== 'string' || scope === '' || scope.includes(' ')) {
+          throw new TypeError(`resource-server: requireScopes() takes non-empty scope names without spaces, got ${JSON.stringify(scope)}`);
+        }
+      }
+      return createKoaMiddleware(verifyCredentials, Object.freeze([...scopes]));
+    },
+  });
+}

@@ -1,0 +1,67 @@
+import { openDatabase, type Database } from '../../src/db/database.ts';
+import { applyMigrations, MigrationError, readMigrations } from '../../src/db/migrate.ts';
+import { createTestResources, quietLogger, usingPostgres, type TestResources } from '../support/environment.ts';
+
+let resources: TestResources;
+const open = (): Promise<Database> =>
+  openDatabase(usingPostgres ? { url: resources.databaseUrl!, poolSize: 4 } : { inMemory: true }, quietLogger());
+
+beforeAll(async () => {
+  resources = await createTestResources();
+});
+afterAll(() => resources.cleanup());
+
+describe('migration applier', () => {
+  test('applies every migration once, records it as Prisma does, and is idempotent', async () => {
+    const db = await open();
+    try {
+      const migrations = await readMigrations();
+      expect(migrations.length).toBeGreaterThan(0);
+      expect(await applyMigrations(db.sql, migrations)).toEqual(migrations.map((m) => m.name));
+      expect(await applyMigrations(db.sql, migrations)).toEqual([]);
+      const rows = await db.sql.query<{ migration_name: string; checksum: string }>('SELECT migration_name, checksum FROM "_prisma_migrations"');
+      expect(rows).toEqual(migrations.map((m) => ({ migration_name: m.name, checksum: m.checksum })));
+      expect(await db.prisma.account.count()).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('refuses a migration that changed after it was applied', async () => {
+    const db = await open();
+    try {
+      const migrations = await readMigrations();
+      await applyMigrations(db.sql, migrations);
+      const tampered = migrations.map((m, i) => (i === 0 ? { ...m, checksum: 'f'.repeat(64) } : m));
+      await expect(applyMigrations(db.sql, tampered)).rejects.toBeInstanceOf(MigrationError);
+    } finally {
+      await db.close();
+    }
+  });
+
+  test('a failing migration rolls back and leaves nothing half-applied', async () => {
+    const db = await open();
+    try {
+      const broken = [{ name: '99999999999999_broken', sql: 'CREATE TABLE half_done (id int); SELECT * FROM no_such_table;', checksum: 'a'.repeat(64) }];
+      await applyMigrations(db.sql, await readMigrations());
+      await expect(applyMigrations(db.sql, broken)).rejects.toThrow(/99999999999999_broken/);
+      const tables = await db.sql.query<{ n: number }>("SELECT count(*)::int AS n FROM information_schema.tables WHERE table_name = 'half_done'");
+      expect(tables[0]?.n).toBe(0);
+    } finally {
+      await db.close();
+    }
+  });
+
+  (usingPostgres ? test : test.skip)('instances starting together apply each migration exactly once', async () => {
+    const fresh = await createTestResources();
+    const dbs = await Promise.all([1, 2, 3].map(() => openDatabase({ url: fresh.databaseUrl!, poolSize: 2 }, quietLogger())));
+    try {
+      const migrations = await readMigrations();
+      const results = await Promise.all(dbs.map((db) => applyMigrations(db.sql, migrations)));
+      expect(results.flat()).toEqual(migrations.map((m) => m.name));
+    } finally {
+      await Promise.all(dbs.map((db) => db.close()));
+      await fresh.cleanup();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+import { createViews } from '../../src/interactions/views.ts';
+
+describe('views', () => {
+  const views = createViews();
+
+  test('the login page escapes every value and labels its inputs', () => {
+    const html = views.render('login', { uid: 'u"1', csrf: 'tok<en>', clientName: '<script>alert(1)</script>', email: '"><img src=x>', error: '<b>x</b>' });
+    expect(html).not.toContain('<script>alert(1)</script>');
+    expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(html).not.toContain('"><img src=x>');
+    expect(html).toContain('<label for="email">');
+    expect(html).toContain('<label for="password">');
+    expect(html).toContain('name="email"');
+    expect(html).toContain('name="password"');
+    expect(html).toContain('role="alert"');
+  });
+
+  test('the consent page lists what is asked', () => {
+    const html = views.render('consent', {
+      uid: 'u1',
+      csrf: 't',
+      clientName: 'App',
+      email: 'a@b.c',
+      scopes: [{ scope: 'email', description: 'See your email address' }],
+      claims: ['email'],
+      resources: ['https://api.example'],
+    });
+    expect(html).toContain('See your email address');
+    expect(html).toContain('action="/interaction/u1/confirm"');
+    expect(html).toContain('https://api.example');
+  });
+});
