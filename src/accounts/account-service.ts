@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { AccountRepository, type Account } from './account-repository.ts';
+import type { AccountRepository} from './account-repository.ts';
+import { type Account } from './account-repository.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;

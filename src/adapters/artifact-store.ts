@@ -68,7 +68,7 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
       },
       async ping() {
         const answer = await redis.ping();
-        if (answer !== 'PONG') throw new Error(`unexpected PING answer ${answer}`);
+        if (answer !== 'PONG') throw new Error('unexpected PING answer');
       },
       async close() {
         await redis.quit().catch(() => redis.disconnect());

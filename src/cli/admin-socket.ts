@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { chmod, rm } from 'node:fs/promises';
-import { createServer, request } from 'node:http';
+import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Services } from '../services.ts';
@@ -36,32 +36,27 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
 export async function startAdminSocket(services: Services): Promise<{ close(): Promise<void> }> {
   const path = adminSocketPath(services.config.dataDir);
   await rm(path, { force: true });
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > MAX_REQUEST_BYTES) {
-        res.writeHead(413).end();
-        return;
-      }
-      chunks.push(chunk as Buffer);
-    }
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readAll(req, MAX_REQUEST_BYTES);
+    if (body === undefined) return void res.writeHead(413).end();
     let input: CliRequest;
     try {
-      input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliRequest;
+      input = JSON.parse(body) as CliRequest;
       if (!Array.isArray(input.argv) || typeof input.stdin !== 'string') throw new Error('bad request');
     } catch {
-      res.writeHead(400).end();
-      return;
+      return void res.writeHead(400).end();
     }
     const output: CliResponse = { exitCode: 0, stdout: '', stderr: '' };
-    output.exitCode = await runCli(input.argv.map(String), {
-      readStdin: async () => input.stdin,
-      out: (text) => (output.stdout += text),
-      err: (text) => (output.stderr += text),
-    }, async () => services);
+    const io = { readStdin: async () => input.stdin, out: (text: string) => void (output.stdout += text), err: (text: string) => void (output.stderr += text) };
+    output.exitCode = await runCli(input.argv.map(String), io, async () => services);
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(output));
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      services.logger.error({ err: error }, 'admin socket request failed');
+      if (!res.headersSent) res.writeHead(500);
+      res.end();
+    });
   });
   server.listen(path);
   await once(server, 'listening');
@@ -71,14 +66,30 @@ export async function startAdminSocket(services: Services): Promise<{ close(): P
   };
 }
 
+/** The whole stream as text, or undefined past `limit` bytes. */
+async function readAll(stream: NodeJS.ReadableStream, limit = Infinity): Promise<string | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk);
+    size += buffer.length;
+    if (size > limit) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
 /** Sends one CLI invocation to the running server that owns the embedded database. */
 export function forwardToServer(dataDir: string, argv: readonly string[], stdin: string): Promise<CliResponse> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: adminSocketPath(dataDir), method: 'POST', path: '/cli', headers: { 'content-type': 'application/json' } }, async (res) => {
-      const chunks: Buffer[] = [];
-      for await (const chunk of res) chunks.push(chunk as Buffer);
-      if (res.statusCode !== 200) return reject(new Error(`the running server refused the command (HTTP ${res.statusCode})`));
-      resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as CliResponse);
+    const options = { socketPath: adminSocketPath(dataDir), method: 'POST', path: '/cli', headers: { 'content-type': 'application/json' } };
+    const req = request(options, (res) => {
+      readAll(res)
+        .then((body) => {
+          if (res.statusCode !== 200) throw new Error(`the running server refused the command (HTTP ${res.statusCode})`);
+          resolve(JSON.parse(body ?? '') as CliResponse);
+        })
+        .catch(reject);
     });
     req.on('error', reject);
     req.end(JSON.stringify({ argv, stdin }));

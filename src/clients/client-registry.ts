@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string; client_secret?: string };
 
@@ -63,7 +63,7 @@ export class ClientRegistry {
 
     const normalized = await this.#validator.normalize(metadata as ClientMetadata);
     const stored = await this.#prisma.client.createMany({
-      data: [{ clientId, metadata: normalized as object }],
+      data: [{ clientId, metadata: normalized as Prisma.InputJsonObject }],
       skipDuplicates: true,
     });
     if (stored.count === 0) throw new InvalidClientMetadataError(`client_id ${clientId} is already registered`);
@@ -95,7 +95,7 @@ export class ClientRegistry {
 
 function withoutSecret(metadata: ClientMetadata): ClientMetadata {
   const { client_secret: _secret, ...rest } = metadata;
-  return rest as ClientMetadata;
+  return rest;
 }
 
 // RFC 9700: no implicit or hybrid flows, no resource owner password credentials.

@@ -54,7 +54,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
   const loadDetails = async (ctx: Context): Promise<Details | undefined> => {
     try {
       const details = await provider.interactionDetails(ctx.req, ctx.res);
-      if (details.uid !== ctx.params.uid) throw new Error('interaction mismatch');
+      if (details.uid !== (ctx.params as Record<string, string>).uid) throw new Error('interaction mismatch');
       return details;
     } catch {
       renderError(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');

@@ -35,12 +35,12 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
   const secureCookies = new URL(config.issuer).protocol === 'https:';
   const defaultAlg = deps.signingKeys[0]?.alg ?? 'RS256';
   return {
-    adapter: createAdapterFactory(deps.store, deps.clients) as unknown as Configuration['adapter'],
+    adapter: createAdapterFactory(deps.store, deps.clients),
     clients: [],
     findAccount: createFindAccount(deps.accounts),
     claims: CLAIMS,
     scopes: SUPPORTED_SCOPES,
-    jwks: { keys: deps.signingKeys.map((key) => ({ ...key })) as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: { keys: deps.signingKeys.map((key) => ({ ...key })) },
     cookies: {
       keys: [...deps.cookieKeys],
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },

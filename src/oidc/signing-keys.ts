@@ -24,7 +24,7 @@ export async function loadOrCreateSigningKeys(prisma: PrismaClient): Promise<Pri
   for (const alg of SIGNING_ALGORITHMS) {
     if (keys.some((key) => key.alg === alg)) continue;
     const key = await generateSigningKey(alg);
-    await prisma.signingKey.create({ data: { kid: key.kid, alg, privateJwk: key as object } });
+    await prisma.signingKey.create({ data: { kid: key.kid, alg, privateJwk: key } });
     keys.push(key);
   }
   // Newest first within each algorithm, default algorithm first overall.

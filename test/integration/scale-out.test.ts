@@ -45,12 +45,12 @@ run('several stateless instances', () => {
     await a!.services.accounts.register({ email: 'multi@example.com', password: PASSWORD });
     const registered = await a!.services.clients.create({ redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'] });
     const discover = (url: string) =>
-      oidc.discovery(new URL(url), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret!), {
+      oidc.discovery(new URL(url), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret), {
         execute: [oidc.allowInsecureRequests],
       });
     // Discovery documents name the shared issuer; requests are pointed at one instance or the other.
     const configA = await discover(a!.url);
-    const configB = new oidc.Configuration(configA.serverMetadata(), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret!));
+    const configB = new oidc.Configuration(configA.serverMetadata(), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret));
     oidc.allowInsecureRequests(configB);
     const metadataB = configB.serverMetadata() as Record<string, unknown>;
     for (const key of Object.keys(metadataB)) {

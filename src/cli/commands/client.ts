@@ -42,7 +42,7 @@ export const clientCommands: Noun = {
       io.out(table(clients.map((c) => ({
         client_id: c.client_id,
         name: typeof c.client_name === 'string' ? c.client_name : '',
-        auth: String(c.token_endpoint_auth_method ?? ''),
+        auth: typeof c.token_endpoint_auth_method === 'string' ? c.token_endpoint_auth_method : '',
         grants: list(c.grant_types),
       })), ['client_id', 'name', 'auth', 'grants']));
     },
