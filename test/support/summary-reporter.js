@@ -1,0 +1,7 @@
+// Prints one plain closing line ("tests: N passed, N failed, N skipped") that CI systems can read.
+export default class SummaryReporter {
+  onRunComplete(_contexts, results) {
+    const { numPassedTests, numFailedTests, numPendingTests, numTodoTests } = results;
+    process.stdout.write(`\ntests: ${numPassedTests} passed, ${numFailedTests} failed, ${numPendingTests + numTodoTests} skipped\n`);
+  }
+}
