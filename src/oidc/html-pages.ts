@@ -8,6 +8,8 @@ interface ErrorOut {
 
 const NO_STORE = 'no-store';
 
+const sentence = (text: string | undefined) => (text ? `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : undefined);
+
 /** Friendly HTML instead of oidc-provider's default error page; never a stack trace. */
 export function createRenderError(views: Views) {
   return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: Error) => {
@@ -15,7 +17,7 @@ export function createRenderError(views: Views) {
     ctx.set('cache-control', NO_STORE);
     ctx.body = views.render('error', {
       heading: 'The sign-in request could not be completed',
-      message: out.error_description ?? 'The request was invalid. Go back to the application and try again.',
+      message: sentence(out.error_description) ?? 'The request was invalid. Go back to the application and try again.',
       code: out.error ?? 'server_error',
     });
   };

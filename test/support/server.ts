@@ -1,3 +1,4 @@
+import type { Logger } from '../../src/observability/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { openServices, type Services } from '../../src/services.ts';
 import { createTestResources, freePort, quietLogger, testConfig, usingPostgres, type TestResources } from './environment.ts';
@@ -13,7 +14,7 @@ export interface TestServer {
 /** The real app on a random loopback port, over this file's own database and key prefix. */
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { databasePort?: number; redisPort?: number } = {},
+  options: { databasePort?: number; redisPort?: number; logger?: Logger } = {},
 ): Promise<TestServer> {
   const resources = await createTestResources();
   const port = await freePort();
@@ -30,7 +31,7 @@ export async function startTestServer(
     ...(options.redisPort ? { REDIS_URL: throughPort(resources.redisUrl, options.redisPort) as string } : {}),
   };
   const config = testConfig(resources, { ISSUER: issuer, PORT: String(port), ...viaProxies, ...overrides });
-  const services = await openServices(config, quietLogger(), { migrate: true, inMemoryDatabase: !usingPostgres });
+  const services = await openServices(config, options.logger ?? quietLogger(), { migrate: true, inMemoryDatabase: !usingPostgres });
   const running = await startServer(services, port, '127.0.0.1');
   return {
     issuer,
