@@ -1,0 +1,69 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../support/environment.ts';
+
+const ROOT = new URL('../../', import.meta.url).pathname;
+
+function run(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+test('production refuses to start without real stores and secrets, naming every variable to set', async () => {
+  const result = await run('src/main.ts', { NODE_ENV: 'production', ISSUER: 'http://id.example.com', PORT: '0' });
+  expect(result.code).toBe(1);
+  for (const variable of ['DATABASE_URL', 'REDIS_URL', 'COOKIE_KEYS', 'ISSUER']) expect(result.stderr).toContain(variable);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+});
+
+test('invalid values are all reported at once', async () => {
+  const result = await run('src/main.ts', { PORT: 'eighty', REDIS_URL: 'localhost:6379', ACCESS_TOKEN_TTL: '0' });
+  expect(result.code).toBe(1);
+  expect(result.stderr).toContain('PORT');
+  expect(result.stderr).toContain('REDIS_URL');
+  expect(result.stderr).toContain('ACCESS_TOKEN_TTL');
+});
+
+test('db:migrate applies migrations to a fresh embedded database, then reports it up to date', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-migrate-'));
+  try {
+    const first = await run('src/cli/migrate.ts', { DATA_DIR: dataDir });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/applied 1 migration/);
+    const second = await run('src/cli/migrate.ts', { DATA_DIR: dataDir });
+    expect(second.stdout).toMatch(/up to date/);
+  } finally {
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a second server on the same embedded data folder is refused with a clear message', async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-lock-'));
+  const port = await freePort();
+  const first = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 100; i += 1) {
+      if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    const second = await run('src/main.ts', { DATA_DIR: dataDir, PORT: String(await freePort()) });
+    expect(second.code).toBe(1);
+    expect(second.stdout + second.stderr).toMatch(/already uses DATA_DIR/);
+  } finally {
+    first.kill('SIGTERM');
+    await new Promise((resolve) => first.once('exit', resolve));
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 40_000);
