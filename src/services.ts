@@ -14,7 +14,10 @@ import type { Logger } from './observability/logger.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import { loadOrCreateSigningKeys } from './oidc/signing-keys.ts';
-import { ResourceRegistry } from './resources/resource-registry.ts';
+import { ResourceRegistry, type Resource } from './resources/resource-registry.ts';
+import type { AdapterPayload } from './adapters/models.ts';
+import { createLocalChangeFeed, createRedisChangeFeed } from './cache/change-feed.ts';
+import { LookupCache } from './cache/lookup-cache.ts';
 
 /** Everything the server and the CLI share, opened once and closed together. */
 export interface Services {
@@ -65,14 +68,26 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const store = openArtifactStore(config.redis, logger);
     closers.push(() => store.close());
 
+    const changes = store.redis ? await createRedisChangeFeed(store.redis, store.keyPrefix, logger) : createLocalChangeFeed();
+    closers.push(() => changes.close());
+    // Without Redis, a CLI run against an external PostgreSQL cannot notify this process: keep entries briefly.
+    const ttlSeconds = store.redis || db.kind === 'embedded' ? 60 : 5;
+    const clientCache = new LookupCache<AdapterPayload>({ ttlSeconds });
+    const resourceCache = new LookupCache<Resource>({ ttlSeconds });
+    changes.onChange(({ kind, id }) => (kind === 'client' ? clientCache : resourceCache).invalidate(id));
+    changes.onReset(() => {
+      clientCache.clear();
+      resourceCache.clear();
+    });
+
     const accountRepository = new AccountRepository(db.prisma);
     const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2));
-    const resources = new ResourceRegistry(db.prisma);
+    const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes });
     const views = createViews();
     const provider = createProvider({
       config,
       store,
-      clients: new ClientAdapter(db.prisma),
+      clients: new ClientAdapter(db.prisma, clientCache),
       accounts: accountRepository,
       resources,
       signingKeys,
@@ -80,7 +95,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       views,
       logger,
     });
-    const clients = new ClientRegistry(db.prisma, providerClientValidator(provider));
+    const clients = new ClientRegistry(db.prisma, providerClientValidator(provider), changes);
 
     return { config, logger, db, store, accounts, clients, resources, provider, views, cookieKeys, close };
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { AdapterPayload, ArtifactAdapter } from './models.ts';
 
 /**
@@ -7,12 +8,18 @@ import type { AdapterPayload, ArtifactAdapter } from './models.ts';
  */
 export class ClientAdapter implements ArtifactAdapter {
   readonly #prisma: PrismaClient;
+  readonly #cache: LookupCache<AdapterPayload> | undefined;
 
-  constructor(prisma: PrismaClient) {
+  constructor(prisma: PrismaClient, cache?: LookupCache<AdapterPayload>) {
     this.#prisma = prisma;
+    this.#cache = cache;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
+    return this.#cache ? this.#cache.get(id, (key) => this.#load(key)) : this.#load(id);
+  }
+
+  async #load(id: string): Promise<AdapterPayload | undefined> {
     const row = await this.#prisma.client.findUnique({ where: { clientId: id }, select: { metadata: true } });
     return row ? (row.metadata as AdapterPayload) : undefined;
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string; client_secret?: string };
@@ -30,10 +31,12 @@ const MIN_SECRET_LENGTH = 32;
 export class ClientRegistry {
   readonly #prisma: PrismaClient;
   readonly #validator: ClientValidator;
+  readonly #changes: ChangeFeed | undefined;
 
-  constructor(prisma: PrismaClient, validator: ClientValidator) {
+  constructor(prisma: PrismaClient, validator: ClientValidator, changes?: ChangeFeed) {
     this.#prisma = prisma;
     this.#validator = validator;
+    this.#changes = changes;
   }
 
   async create(input: unknown): Promise<RegistrationResponse> {
@@ -90,6 +93,7 @@ export class ClientRegistry {
   async delete(clientId: string): Promise<void> {
     const { count } = await this.#prisma.client.deleteMany({ where: { clientId } });
     if (count === 0) throw new ClientNotFoundError(`no client ${clientId}`);
+    await this.#changes?.publish({ kind: 'client', id: clientId });
   }
 }
 

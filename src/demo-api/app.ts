@@ -55,7 +55,8 @@ export function createDemoApi(options: DemoApiOptions): Koa<ResourceServerState>
       switch (ctx.path) {
         case '/protected':
           if (!isRead) return methodNotAllowed(ctx);
-          return await requireRead(ctx, () => protectedResource(ctx));
+          await requireRead(ctx, () => protectedResource(ctx));
+          return undefined;
         case '/healthz':
           if (!isRead) return methodNotAllowed(ctx);
           ctx.body = { status: 'ok' };

@@ -10,8 +10,7 @@ export interface DemoApiConfig {
 }
 
 export type ConfigResult =
-  | { readonly ok: true; readonly config: DemoApiConfig }
-  | { readonly ok: false; readonly errors: readonly string[] };
+  { readonly ok: true; readonly config: DemoApiConfig } | { readonly ok: false; readonly errors: readonly string[] };
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -38,7 +37,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   else if (!isHttpUrl(issuer)) errors.push(`ISSUER must be an absolute http(s) URL (got "${issuer}")`);
 
   const audience = env.AUDIENCE ?? '';
-  if (audience === '') errors.push('AUDIENCE is required (this API\'s resource identifier, e.g. https://api.example.com)');
+  if (audience === '') errors.push("AUDIENCE is required (this API's resource identifier, e.g. https://api.example.com)");
 
   const clientId = env.INTROSPECTION_CLIENT_ID ?? '';
   const clientSecret = env.INTROSPECTION_CLIENT_SECRET ?? '';

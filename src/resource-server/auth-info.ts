@@ -23,7 +23,7 @@ export interface AuthInfo {
 function parseScopes(scope: unknown): readonly string[] {
   if (scope === undefined) return Object.freeze([]);
   if (typeof scope === 'string') return Object.freeze(scope.split(' ').filter((s) => s !== ''));
-  if (Array.isArray(scope) && scope.every((s) => typeof s === 'string')) return Object.freeze([...(scope as string[])]);
+  if (Array.isArray(scope) && scope.every((s) => typeof s === 'string')) return Object.freeze([...scope]);
   throw new ResourceServerError('invalid_token', 'malformed scope claim');
 }
 

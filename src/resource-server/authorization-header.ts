@@ -21,6 +21,8 @@ function malformed(description: string): ResourceServerError {
 }
 
 function schemeOf(name: string): AuthScheme | undefined {
+  if (name === 'Bearer') return 'Bearer';
+  if (name === 'DPoP') return 'DPoP';
   const lower = name.toLowerCase();
   if (lower === 'bearer') return 'Bearer';
   if (lower === 'dpop') return 'DPoP';
@@ -28,11 +30,13 @@ function schemeOf(name: string): AuthScheme | undefined {
 }
 
 /**
- * Parses an `Authorization` header value.
+ * Splits an `Authorization` header value into scheme and token. The token's
+ * characters are not checked here (see {@link assertToken68}): callers do that
+ * before using a token they have not already verified.
  * @throws {ResourceServerError} `invalid_token` with `credentialsMissing` when
  *   there is no Bearer / DPoP credential, `invalid_request` when the header is malformed.
  */
-export function parseAuthorization(header: string | readonly string[] | undefined): Credentials {
+export function splitAuthorization(header: string | readonly string[] | undefined): Credentials {
   let value: string | undefined;
   if (typeof header === 'string') {
     value = header;
@@ -54,6 +58,17 @@ export function parseAuthorization(header: string | readonly string[] | undefine
 
   const token = value.slice(space + 1).trim();
   if (token === '') throw malformed('empty access token');
-  if (!TOKEN68.test(token)) throw malformed('malformed Authorization header');
   return { scheme, token };
+}
+
+/** @throws {ResourceServerError} `invalid_request` unless `token` is token68 (one token, no spaces). */
+export function assertToken68(token: string): void {
+  if (!TOKEN68.test(token)) throw malformed('malformed Authorization header');
+}
+
+/** {@link splitAuthorization} plus {@link assertToken68}. */
+export function parseAuthorization(header: string | readonly string[] | undefined): Credentials {
+  const credentials = splitAuthorization(header);
+  assertToken68(credentials.token);
+  return credentials;
 }

@@ -5,11 +5,7 @@
  */
 
 /** Stable error codes. */
-export type ResourceServerErrorCode =
-  | 'invalid_request'
-  | 'invalid_token'
-  | 'insufficient_scope'
-  | 'invalid_dpop_proof';
+export type ResourceServerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'invalid_dpop_proof';
 
 /** Authorization scheme used in the `WWW-Authenticate` challenge. */
 export type AuthScheme = 'Bearer' | 'DPoP';
@@ -100,11 +96,7 @@ function quote(value: string): string {
   return `"${value.replace(DISALLOWED_IN_CHALLENGE, '')}"`;
 }
 
-function formatChallenge(
-  error: ResourceServerError,
-  realm: string | undefined,
-  dpopAlgorithms: string | undefined,
-): string {
+function formatChallenge(error: ResourceServerError, realm: string | undefined, dpopAlgorithms: string | undefined): string {
   const params: string[] = [];
   if (realm !== undefined) params.push(`realm=${quote(realm)}`);
   if (!error.credentialsMissing) {

@@ -89,8 +89,7 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
         throw invalid('access token not intended for this audience');
       }
     }
-    if (body.token_type !== undefined
-      && (typeof body.token_type !== 'string' || !ACCESS_TOKEN_TYPES.has(body.token_type.toLowerCase()))) {
+    if (body.token_type !== undefined && (typeof body.token_type !== 'string' || !ACCESS_TOKEN_TYPES.has(body.token_type.toLowerCase()))) {
       throw invalid('not an access token');
     }
 

@@ -11,14 +11,7 @@
  * - After {@link JWKS_MAX_AGE_MS} the set is refreshed in the background (keys
  *   removed by the issuer stop being accepted); on failure the cached set is kept.
  */
-import {
-  createLocalJWKSet,
-  errors,
-  type CryptoKey,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-} from 'jose';
+import { createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
 
 /** Age after which a cached JWKS is refreshed in the background. */
 export const JWKS_MAX_AGE_MS = 10 * 60 * 1000;
@@ -60,16 +53,18 @@ export class JwksCache {
   }
 
   /** Key resolver for jose's `jwtVerify`. */
-  readonly getKey = (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> =>
-    this.#getKey(header, token);
+  readonly getKey = (header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> => this.#getKey(header, token);
 
   async #getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
     const now = Date.now();
     let keys = this.#keys;
     if (keys === undefined) {
       keys = await this.#initialLoad(now);
-    } else if (now - this.#fetchedAt > JWKS_MAX_AGE_MS && this.#inflight === undefined
-      && now - this.#lastAttemptAt >= this.#failureBackoffMs) {
+    } else if (
+      now - this.#fetchedAt > JWKS_MAX_AGE_MS &&
+      this.#inflight === undefined &&
+      now - this.#lastAttemptAt >= this.#failureBackoffMs
+    ) {
       this.#refresh(now).catch(() => undefined);
     }
 

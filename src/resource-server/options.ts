@@ -61,10 +61,17 @@ export class ResourceServerConfigError extends TypeError {
 
 /** Algorithms that may be configured: asymmetric JWS algorithms only. */
 export const SUPPORTED_ALGORITHMS: ReadonlySet<string> = new Set([
-  'RS256', 'RS384', 'RS512',
-  'PS256', 'PS384', 'PS512',
-  'ES256', 'ES384', 'ES512',
-  'EdDSA', 'Ed25519',
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+  'Ed25519',
 ]);
 
 export const DEFAULT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
@@ -97,8 +104,19 @@ export interface ResolvedIntrospection {
 }
 
 const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
-  'issuer', 'audience', 'jwksUri', 'algorithms', 'clockTolerance', 'jwksCooldownSeconds', 'jwtCacheMaxSeconds',
-  'introspection', 'dpopAlgorithms', 'dpopMaxAgeSeconds', 'realm', 'httpTimeoutMs', 'fetch',
+  'issuer',
+  'audience',
+  'jwksUri',
+  'algorithms',
+  'clockTolerance',
+  'jwksCooldownSeconds',
+  'jwtCacheMaxSeconds',
+  'introspection',
+  'dpopAlgorithms',
+  'dpopMaxAgeSeconds',
+  'realm',
+  'httpTimeoutMs',
+  'fetch',
 ]);
 const INTROSPECTION_KEYS: ReadonlySet<string> = new Set(['endpoint', 'clientId', 'clientSecret', 'cacheMaxSeconds']);
 
@@ -196,14 +214,12 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
   rejectUnknownKeys(options, TOP_LEVEL_KEYS, '');
   const issuer = httpUrl('issuer', options.issuer);
   const audiences = audienceList(options.audience);
-  const jwksUri = options.jwksUri === undefined
-    ? `${issuer.replace(/\/+$/, '')}/jwks`
-    : httpUrl('jwksUri', options.jwksUri);
+  const jwksUri = options.jwksUri === undefined ? `${issuer.replace(/\/+$/, '')}/jwks` : httpUrl('jwksUri', options.jwksUri);
   const fetchImpl: unknown = options.fetch ?? globalThis.fetch;
   if (typeof fetchImpl !== 'function') throw new ResourceServerConfigError('fetch', 'must be a function');
   const httpTimeoutMs = seconds('httpTimeoutMs', options.httpTimeoutMs, 5000);
   if (httpTimeoutMs === 0) throw new ResourceServerConfigError('httpTimeoutMs', 'must be greater than 0');
-  const realm = options.realm === undefined ? audiences[0] ?? '' : nonEmptyString('realm', options.realm);
+  const realm = options.realm === undefined ? (audiences[0] ?? '') : nonEmptyString('realm', options.realm);
 
   return Object.freeze({
     issuer,

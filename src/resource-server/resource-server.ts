@@ -6,7 +6,7 @@
 import { hash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { buildAuthInfo, type AuthInfo } from './auth-info.ts';
-import { parseAuthorization } from './authorization-header.ts';
+import { assertToken68, splitAuthorization, type Credentials } from './authorization-header.ts';
 import { DpopVerifier, type RequestUrl } from './dpop.ts';
 import { ResourceServerError, type AuthScheme } from './errors.ts';
 import { ExpiringCache } from './expiring-cache.ts';
@@ -43,6 +43,16 @@ export interface ResourceServer {
 
 const TOKEN_CACHE_MAX_ENTRIES = 10_000;
 
+function checkScopes(auth: AuthInfo, requiredScopes: readonly string[]): void {
+  for (const scope of requiredScopes) {
+    if (!auth.scopes.includes(scope)) {
+      throw new ResourceServerError('insufficient_scope', 'access token lacks a required scope', {
+        scope: requiredScopes.join(' '),
+      });
+    }
+  }
+}
+
 class Core {
   readonly #options: ResolvedOptions;
   readonly #dpopAlgs: string;
@@ -62,14 +72,17 @@ class Core {
       timeoutMs: options.httpTimeoutMs,
     });
     this.#verifyJwt = createJwtVerifier(jwks, options);
-    this.#introspect = options.introspection === undefined ? undefined : createIntrospector({
-      ...options.introspection,
-      issuer: options.issuer,
-      audiences: options.audiences,
-      clockTolerance: options.clockTolerance,
-      timeoutMs: options.httpTimeoutMs,
-      fetch: options.fetch,
-    });
+    this.#introspect =
+      options.introspection === undefined
+        ? undefined
+        : createIntrospector({
+            ...options.introspection,
+            issuer: options.issuer,
+            audiences: options.audiences,
+            clockTolerance: options.clockTolerance,
+            timeoutMs: options.httpTimeoutMs,
+            fetch: options.fetch,
+          });
     this.#dpop = new DpopVerifier({
       algorithms: options.dpopAlgorithms,
       maxAge: options.dpopMaxAge,
@@ -77,18 +90,50 @@ class Core {
     });
   }
 
-  async verify(
+  /**
+   * Returns synchronously for the hot path (cached, unbound Bearer token), else
+   * a promise. Throws / rejects with a request-specific ResourceServerError.
+   */
+  verify(
     authorization: string | readonly string[] | undefined,
     dpopProof: string | readonly string[] | undefined,
     method: string,
     url: RequestUrl,
     requiredScopes: readonly string[],
-  ): Promise<AuthInfo> {
-    let scheme: AuthScheme = 'Bearer';
+  ): AuthInfo | Promise<AuthInfo> {
+    let credentials: Credentials;
+    let cacheKey: string;
     try {
-      const credentials = parseAuthorization(authorization);
-      scheme = credentials.scheme;
-      const auth = await this.#authenticate(credentials.token);
+      credentials = splitAuthorization(authorization);
+      cacheKey = hash('sha256', credentials.token, 'base64url');
+      const cached = this.#cache.get(cacheKey, Date.now());
+      if (cached !== undefined) {
+        // A cache hit means this exact token string was fully validated before.
+        if (cached.jkt === undefined && credentials.scheme === 'Bearer') {
+          checkScopes(cached, requiredScopes);
+          return cached;
+        }
+      } else {
+        assertToken68(credentials.token);
+      }
+    } catch (error) {
+      // Only header errors and unbound Bearer tokens get here: Bearer challenge.
+      throw this.#finalize(error, 'Bearer');
+    }
+    return this.#verifySlow(credentials, cacheKey, dpopProof, method, url, requiredScopes);
+  }
+
+  async #verifySlow(
+    credentials: Credentials,
+    cacheKey: string,
+    dpopProof: string | readonly string[] | undefined,
+    method: string,
+    url: RequestUrl,
+    requiredScopes: readonly string[],
+  ): Promise<AuthInfo> {
+    let scheme: AuthScheme = credentials.scheme;
+    try {
+      const auth = await this.#authenticate(credentials.token, cacheKey);
       if (auth.jkt !== undefined) {
         scheme = 'DPoP';
         if (credentials.scheme !== 'DPoP') {
@@ -99,13 +144,7 @@ class Core {
         scheme = 'Bearer';
         throw new ResourceServerError('invalid_token', 'access token is not DPoP-bound; use the Bearer scheme');
       }
-      for (const scope of requiredScopes) {
-        if (!auth.scopes.includes(scope)) {
-          throw new ResourceServerError('insufficient_scope', 'access token lacks a required scope', {
-            scope: requiredScopes.join(' '),
-          });
-        }
-      }
+      checkScopes(auth, requiredScopes);
       return auth;
     } catch (error) {
       throw this.#finalize(error, scheme);
@@ -113,19 +152,18 @@ class Core {
   }
 
   /** Cached verification; concurrent requests with the same token share one verification. */
-  #authenticate(token: string): Promise<AuthInfo> | AuthInfo {
-    const key = hash('sha256', token, 'base64url');
-    const cached = this.#cache.get(key, Date.now());
+  #authenticate(token: string, cacheKey: string): Promise<AuthInfo> | AuthInfo {
+    const cached = this.#cache.get(cacheKey, Date.now());
     if (cached !== undefined) return cached;
-    let pending = this.#pending.get(key);
+    let pending = this.#pending.get(cacheKey);
     if (pending === undefined) {
       pending = this.#verifyToken(token)
         .then(({ auth, cacheUntil }) => {
-          if (cacheUntil > Date.now()) this.#cache.set(key, auth, cacheUntil);
+          if (cacheUntil > Date.now()) this.#cache.set(cacheKey, auth, cacheUntil);
           return auth;
         })
-        .finally(() => this.#pending.delete(key));
-      this.#pending.set(key, pending);
+        .finally(() => this.#pending.delete(cacheKey));
+      this.#pending.set(cacheKey, pending);
     }
     return pending;
   }
@@ -144,9 +182,10 @@ class Core {
 
   /** A fresh error per request (shared verifications may fail for many requests) with this request's challenge. */
   #finalize(error: unknown, scheme: AuthScheme): ResourceServerError {
-    const source = error instanceof ResourceServerError
-      ? error
-      : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
+    const source =
+      error instanceof ResourceServerError
+        ? error
+        : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
     return new ResourceServerError(source.code, source.description, {
       cause: source.cause,
       scope: source.scope,
@@ -184,7 +223,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const noScopes: readonly string[] = Object.freeze([]);
   const verifyCredentials = core.verify.bind(core);
   return Object.freeze({
-    verifyRequest(request: ResourceRequest, requiredScopes: readonly string[] = noScopes): Promise<AuthInfo> {
+    async verifyRequest(request: ResourceRequest, requiredScopes: readonly string[] = noScopes): Promise<AuthInfo> {
       const { headers } = request;
       return verifyCredentials(headers.authorization, headers.dpop, request.method, request.url, requiredScopes);
     },

@@ -28,11 +28,16 @@ function describe(error: unknown): string {
   if (error instanceof errors.JWTClaimValidationFailed) {
     if (error.reason === 'missing') return `missing ${error.claim} claim`;
     switch (error.claim) {
-      case 'typ': return 'not an access token (typ header must be at+jwt)';
-      case 'iss': return 'unexpected issuer';
-      case 'aud': return 'access token not intended for this audience';
-      case 'nbf': return 'access token not yet valid';
-      default: return `invalid ${error.claim} claim`;
+      case 'typ':
+        return 'not an access token (typ header must be at+jwt)';
+      case 'iss':
+        return 'unexpected issuer';
+      case 'aud':
+        return 'access token not intended for this audience';
+      case 'nbf':
+        return 'access token not yet valid';
+      default:
+        return `invalid ${error.claim} claim`;
     }
   }
   if (error instanceof errors.JOSEAlgNotAllowed) return 'signing algorithm not allowed';

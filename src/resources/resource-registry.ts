@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { ChangeFeed } from '../cache/change-feed.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface Resource {
@@ -50,9 +52,13 @@ const toResource = (row: { identifier: string; scopes: string[]; accessTokenTtl:
 /** Registered APIs (RFC 8707 resource indicators): what a token for each may carry. */
 export class ResourceRegistry {
   readonly #prisma: PrismaClient;
+  readonly #cache: LookupCache<Resource> | undefined;
+  readonly #changes: ChangeFeed | undefined;
 
-  constructor(prisma: PrismaClient) {
+  constructor(prisma: PrismaClient, options: { cache?: LookupCache<Resource>; changes?: ChangeFeed } = {}) {
     this.#prisma = prisma;
+    this.#cache = options.cache;
+    this.#changes = options.changes;
   }
 
   async create(input: z.input<typeof newResourceSchema>): Promise<Resource> {
@@ -69,6 +75,10 @@ export class ResourceRegistry {
   }
 
   async find(identifier: string): Promise<Resource | undefined> {
+    return this.#cache ? this.#cache.get(identifier, (key) => this.#load(key)) : this.#load(identifier);
+  }
+
+  async #load(identifier: string): Promise<Resource | undefined> {
     const row = await this.#prisma.resource.findUnique({ where: { identifier } });
     return row ? toResource(row) : undefined;
   }
@@ -80,5 +90,6 @@ export class ResourceRegistry {
   async delete(identifier: string): Promise<void> {
     const { count } = await this.#prisma.resource.deleteMany({ where: { identifier } });
     if (count === 0) throw new ResourceNotFoundError(`no resource ${identifier}`);
+    await this.#changes?.publish({ kind: 'resource', id: identifier });
   }
 }

@@ -75,4 +75,23 @@ run('several stateless instances', () => {
     await expect(oidc.refreshTokenGrant(configB, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(configA, refreshed.access_token)).active).toBe(false);
   });
+
+  test('a client deleted through one instance stops working on the other at once', async () => {
+    const [a, b] = instances;
+    const registered = await a!.services.clients.create({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+    const tokenAt = (url: string) =>
+      fetch(`${url}/token`, {
+        method: 'POST',
+        headers: { authorization: `Basic ${Buffer.from(`${registered.client_id}:${registered.client_secret}`).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'grant_type=client_credentials',
+      });
+    expect((await tokenAt(b!.url)).status).toBe(200);
+    await a!.services.clients.delete(registered.client_id);
+    let status = 200;
+    for (let attempt = 0; attempt < 20 && status === 200; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      status = (await tokenAt(b!.url)).status;
+    }
+    expect(status).toBe(401);
+  });
 });

@@ -2,7 +2,17 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { createDemoApi } from '../../../src/demo-api/app.ts';
 import { readConfig } from '../../../src/demo-api/config.ts';
-import { AUDIENCE, bearer, listen, makeKey, signAccessToken, startIssuer, type FakeIssuer, type SigningKey, type TestServer } from './helpers.ts';
+import {
+  AUDIENCE,
+  bearer,
+  listen,
+  makeKey,
+  signAccessToken,
+  startIssuer,
+  type FakeIssuer,
+  type SigningKey,
+  type TestServer,
+} from './helpers.ts';
 
 let key: SigningKey;
 let issuer: FakeIssuer;
@@ -57,7 +67,10 @@ test('GET /protected with a valid token => 200 { sub, client_id, scope }', async
 });
 
 test('client-credentials token without sub => sub is the client_id', async () => {
-  const res = await get('/protected', bearer(await signAccessToken(key, issuer.url, { omit: ['sub'], claims: { client_id: 'svc-9', scope: 'api:read' } })));
+  const res = await get(
+    '/protected',
+    bearer(await signAccessToken(key, issuer.url, { omit: ['sub'], claims: { client_id: 'svc-9', scope: 'api:read' } })),
+  );
   expect(res.status).toBe(200);
   expect(res.body).toEqual({ sub: 'svc-9', client_id: 'svc-9', scope: 'api:read' });
 });
@@ -89,7 +102,11 @@ describe('readConfig', () => {
       config: { port: 4000, options: { issuer: 'http://localhost:3000', audience: AUDIENCE } },
     });
     const result = readConfig({
-      PORT: '0', ISSUER: 'http://localhost:3000/', AUDIENCE: AUDIENCE, INTROSPECTION_CLIENT_ID: 'rs', INTROSPECTION_CLIENT_SECRET: 'pw',
+      PORT: '0',
+      ISSUER: 'http://localhost:3000/',
+      AUDIENCE: AUDIENCE,
+      INTROSPECTION_CLIENT_ID: 'rs',
+      INTROSPECTION_CLIENT_SECRET: 'pw',
     });
     expect(result).toEqual({
       ok: true,

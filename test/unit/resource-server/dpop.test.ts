@@ -1,7 +1,19 @@
 import { SignJWT } from 'jose';
 import {
-  AUDIENCE, bearer, makeDpopKey, makeKey, now, sha256, signAccessToken, signProof, startApi, startIssuer,
-  type DpopKey, type FakeIssuer, type SigningKey, type TestApi,
+  AUDIENCE,
+  bearer,
+  makeDpopKey,
+  makeKey,
+  now,
+  sha256,
+  signAccessToken,
+  signProof,
+  startApi,
+  startIssuer,
+  type DpopKey,
+  type FakeIssuer,
+  type SigningKey,
+  type TestApi,
 } from './helpers.ts';
 
 let key: SigningKey;
@@ -30,7 +42,8 @@ function dpopRequest(token: string, proof: string | undefined, method = 'GET'): 
   return { method, headers: { authorization: `DPoP ${token}`, ...(proof === undefined ? {} : { dpop: proof }) } };
 }
 
-const DPOP_CHALLENGE = /^DPoP realm="https:\/\/api\.example\.com", error="(invalid_dpop_proof|invalid_token)", error_description="[^"]+", algs="[^"]*ES256[^"]*"$/;
+const DPOP_CHALLENGE =
+  /^DPoP realm="https:\/\/api\.example\.com", error="(invalid_dpop_proof|invalid_token)", error_description="[^"]+", algs="[^"]*ES256[^"]*"$/;
 
 async function expectProofRejected(init: RequestInit, description: RegExp, path = '/protected'): Promise<void> {
   const res = await api.request(path, init);
@@ -51,9 +64,15 @@ test('a valid DPoP proof is accepted and the binding exposed as auth.jkt', async
 
 test('htu is compared without query and fragment; POST works with htm POST', async () => {
   const token = await boundToken();
-  const withQuery = await api.request('/protected?page=2', dpopRequest(token, await signProof(holder, { htm: 'GET', htu: `${url()}#frag`, accessToken: token })));
+  const withQuery = await api.request(
+    '/protected?page=2',
+    dpopRequest(token, await signProof(holder, { htm: 'GET', htu: `${url()}#frag`, accessToken: token })),
+  );
   expect(withQuery.status).toBe(200);
-  const post = await api.request('/protected', dpopRequest(token, await signProof(holder, { htm: 'POST', htu: url(), accessToken: token }), 'POST'));
+  const post = await api.request(
+    '/protected',
+    dpopRequest(token, await signProof(holder, { htm: 'POST', htu: url(), accessToken: token }), 'POST'),
+  );
   expect(post.status).toBe(200);
 });
 
@@ -157,7 +176,9 @@ test('insufficient scope on a bound token uses the DPoP challenge', async () => 
   const res = await api.request('/protected', dpopRequest(token, proof));
   expect(res.status).toBe(403);
   expect(res.body.error).toBe('insufficient_scope');
-  expect(res.wwwAuthenticate).toMatch(/^DPoP realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="api:read", algs="[^"]+"$/);
+  expect(res.wwwAuthenticate).toMatch(
+    /^DPoP realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="api:read", algs="[^"]+"$/,
+  );
 });
 
 test('certificate-bound tokens (cnf x5t#S256) are rejected', async () => {

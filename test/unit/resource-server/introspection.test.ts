@@ -161,7 +161,9 @@ test('introspection endpoint errors fail closed', async () => {
 });
 
 test('introspection endpoint unreachable fails closed', async () => {
-  const closed = await listen((_req, res) => res.end());
+  const closed = await listen((_req, res) => {
+    res.end();
+  });
   await closed.close();
   const unreachable = await startApi({
     issuer: issuer.url,

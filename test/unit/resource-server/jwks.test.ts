@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AUDIENCE, bearer, listen, makeKey, signAccessToken, sleep, startApi, startIssuer,
-  type FakeIssuer, type SigningKey, type TestApi,
+  AUDIENCE,
+  bearer,
+  listen,
+  makeKey,
+  signAccessToken,
+  sleep,
+  startApi,
+  startIssuer,
+  type FakeIssuer,
+  type SigningKey,
+  type TestApi,
 } from './helpers.ts';
 
 let k1: SigningKey;
@@ -104,7 +113,9 @@ test('JWKS endpoint down with nothing cached fails closed, then recovers', async
 });
 
 test('JWKS endpoint unreachable (connection refused) fails closed', async () => {
-  const closed = await listen((_req, res) => res.end());
+  const closed = await listen((_req, res) => {
+    res.end();
+  });
   const jwksUri = `${closed.url}/jwks`;
   await closed.close();
   const rs = await api({ jwksUri });
@@ -114,7 +125,9 @@ test('JWKS endpoint unreachable (connection refused) fails closed', async () => 
 });
 
 test('JWKS answering garbage fails closed', async () => {
-  const garbage = await listen((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": 42}'));
+  const garbage = await listen((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{"keys": 42}');
+  });
   try {
     const rs = await api({ jwksUri: `${garbage.url}/jwks` });
     const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));

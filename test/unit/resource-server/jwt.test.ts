@@ -2,8 +2,17 @@ import { createHmac } from 'node:crypto';
 import { errors } from 'jose';
 import { ResourceServerError } from '../../../src/resource-server/index.ts';
 import {
-  AUDIENCE, b64u, bearer, makeKey, now, signAccessToken, startApi, startIssuer,
-  type FakeIssuer, type SigningKey, type TestApi,
+  AUDIENCE,
+  b64u,
+  bearer,
+  makeKey,
+  now,
+  signAccessToken,
+  startApi,
+  startIssuer,
+  type FakeIssuer,
+  type SigningKey,
+  type TestApi,
 } from './helpers.ts';
 
 let es: SigningKey;
@@ -180,7 +189,9 @@ describe('rejected JWT access tokens', () => {
     const res = await api.request('/protected', bearer(token));
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('insufficient_scope');
-    expect(res.wwwAuthenticate).toMatch(/^Bearer realm="https:\/\/api\.example\.com", error="insufficient_scope", error_description="[^"]+", scope="api:read"$/);
+    expect(res.wwwAuthenticate).toMatch(
+      /^Bearer realm="https:\/\/api\.example\.com", error="insufficient_scope", error_description="[^"]+", scope="api:read"$/,
+    );
 
     const partial = await signAccessToken(es, issuer.url, { claims: { scope: 'api:read' } });
     const admin = await api.request('/admin', bearer(partial));
@@ -193,9 +204,10 @@ describe('rejected JWT access tokens', () => {
     const token = await signAccessToken(es, issuer.url);
     const [header, payload] = token.split('.') as [string, string];
     const forged = `${header}.${payload}.${b64u(Buffer.alloc(64, 1))}`;
-    const error = await api.rs
-      .verifyRequest({ method: 'GET', url: `${api.url}/x`, headers: { authorization: `Bearer ${forged}` } })
-      .then(() => undefined, (e: unknown) => e);
+    const error = await api.rs.verifyRequest({ method: 'GET', url: `${api.url}/x`, headers: { authorization: `Bearer ${forged}` } }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ResourceServerError);
     const rsError = error as ResourceServerError;
     expect(rsError.status).toBe(401);
@@ -207,7 +219,10 @@ describe('rejected JWT access tokens', () => {
 
     const scopeError = await api.rs
       .verifyRequest({ method: 'GET', url: `${api.url}/x`, headers: { authorization: `Bearer ${token}` } }, ['api:write'])
-      .then(() => undefined, (e: unknown) => e as ResourceServerError);
+      .then(
+        () => undefined,
+        (e: unknown) => e as ResourceServerError,
+      );
     expect(scopeError?.status).toBe(403);
     expect(scopeError?.code).toBe('insufficient_scope');
     expect(scopeError?.scope).toBe('api:write');

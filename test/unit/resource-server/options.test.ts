@@ -40,8 +40,14 @@ test.each([
   ['introspection.endpoint', { ...base, introspection: { clientId: 'a', clientSecret: 'b' } }],
   ['introspection.clientId', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientSecret: 'b' } }],
   ['introspection.clientSecret', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a' } }],
-  ['introspection.cacheMaxSeconds', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', cacheMaxSeconds: -5 } }],
-  ['introspection.secret', { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', secret: 'c' } }],
+  [
+    'introspection.cacheMaxSeconds',
+    { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', cacheMaxSeconds: -5 } },
+  ],
+  [
+    'introspection.secret',
+    { ...base, introspection: { endpoint: 'https://a.example.com/i', clientId: 'a', clientSecret: 'b', secret: 'c' } },
+  ],
 ])('invalid option %s is named in the error', (option, options) => {
   const error = optionError(options);
   expect(error.option).toBe(option);
