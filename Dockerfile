@@ -8,6 +8,7 @@ COPY prisma.config.ts ./
 RUN npm ci --include=dev && npm cache clean --force
 COPY src ./src
 COPY views ./views
+RUN node scripts/build.mjs
 EXPOSE 3000
 USER node
-CMD ["node", "src/main.ts"]
+CMD ["node", "dist/main.js"]

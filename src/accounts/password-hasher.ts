@@ -1,4 +1,5 @@
-import { hash, verify } from '@node-rs/argon2';
+import type * as Argon2Binding from '@node-rs/argon2';
+
 
 export interface Argon2Parameters {
   readonly memoryCost: number;
@@ -13,6 +14,10 @@ export const OWASP_ARGON2ID: Argon2Parameters = { memoryCost: 19456, timeCost: 2
 const ARGON2ID = 2;
 const PHC_PARAMETERS = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
 
+// The native binding is loaded with the first hash rather than at start (idle memory).
+let binding: Promise<typeof Argon2Binding> | undefined;
+const argon2 = () => (binding ??= import('@node-rs/argon2'));
+
 /** argon2id hashing on libuv's thread pool, so hashing never blocks the event loop. */
 export class PasswordHasher {
   readonly #parameters: Argon2Parameters;
@@ -21,13 +26,13 @@ export class PasswordHasher {
     this.#parameters = parameters;
   }
 
-  hash(password: string): Promise<string> {
-    return hash(password, { algorithm: ARGON2ID as never, ...this.#parameters });
+  async hash(password: string): Promise<string> {
+    return (await argon2()).hash(password, { algorithm: ARGON2ID as never, ...this.#parameters });
   }
 
   async verify(encoded: string, password: string): Promise<boolean> {
     try {
-      return await verify(encoded, password);
+      return await (await argon2()).verify(encoded, password);
     } catch {
       return false;
     }

@@ -1,6 +1,5 @@
-import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
-import type { Context } from 'koa';
+import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -38,13 +37,17 @@ type Details = Awaited<ReturnType<Provider['interactionDetails']>>;
 export function createInteractionRouter(deps: InteractionDependencies): Router {
   const { provider, views } = deps;
   const router = new Router({ prefix: '/interaction/:uid' });
-  const forms = bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' });
+  // Loaded with the first form post rather than at start (idle memory).
+  let forms: Promise<Middleware> | undefined;
+  const formParser = () =>
+    (forms ??= import('@koa/bodyparser').then(({ bodyParser }) => bodyParser({ enableTypes: ['form'], formLimit: '16kb', encoding: 'utf-8' }) as Middleware));
 
-  const render = (ctx: Context, status: number, view: string, data: Record<string, unknown>) => {
+  const render = async (ctx: Context, status: number, view: string, data: Record<string, unknown>) => {
+    const html = await views.render(view, data);
     ctx.set(HTML_SECURITY_HEADERS);
     ctx.status = status;
     ctx.type = 'html';
-    ctx.body = views.render(view, data);
+    ctx.body = html;
   };
 
   const renderError = (ctx: Context, status: number, heading: string, message: string) =>
@@ -57,7 +60,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
       if (details.uid !== (ctx.params as Record<string, string>).uid) throw new Error('interaction mismatch');
       return details;
     } catch {
-      renderError(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');
+      await renderError(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');
       return undefined;
     }
   };
@@ -68,7 +71,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
   };
 
   const renderLogin = async (ctx: Context, details: Details, status: number, extra: { error?: string; email?: string } = {}) => {
-    render(ctx, status, 'login', {
+    await render(ctx, status, 'login', {
       uid: details.uid,
       csrf: issueCsrfToken(ctx, details.uid, deps.secureCookies),
       clientName: await clientNameOf(details.params.client_id),
@@ -85,7 +88,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
     };
     const account = details.session?.accountId ? await deps.accounts.repository.findById(details.session.accountId) : null;
     const resourceScopes = Object.values(missing.missingResourceScopes ?? {}).flat();
-    render(ctx, 200, 'consent', {
+    await render(ctx, 200, 'consent', {
       uid: details.uid,
       csrf: issueCsrfToken(ctx, details.uid, deps.secureCookies),
       clientName: await clientNameOf(details.params.client_id),
@@ -109,18 +112,28 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
   /** Parses the form and checks its CSRF token; answers the request itself when either fails. */
   const checkedForm = async (ctx: Context, next: () => Promise<unknown>) => {
     try {
-      await forms(ctx, async () => {});
+      await (await formParser())(ctx, async () => {});
     } catch {
-      renderError(ctx, 413, 'That request was too large', 'Go back and try again.');
+      await renderError(ctx, 413, 'That request was too large', 'Go back and try again.');
       return;
     }
     const body = (ctx.request.body ?? {}) as Record<string, unknown>;
     if (!verifyCsrfToken(ctx, body.csrf)) {
-      renderError(ctx, 403, 'This form has expired', 'Reload the page and try again.');
+      await renderError(ctx, 403, 'This form has expired', 'Reload the page and try again.');
       return;
     }
     await next();
   };
+
+  // A browser gets a page, not JSON, when something behind the forms (database, store) fails.
+  router.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (error) {
+      deps.logger.error({ err: error, path: ctx.path }, 'interaction failed');
+      await renderError(ctx, 503, 'Sign-in is temporarily unavailable', 'Please try again in a moment.');
+    }
+  });
 
   router.get('/', async (ctx) => {
     const details = await loadDetails(ctx);

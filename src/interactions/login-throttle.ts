@@ -1,4 +1,4 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { RedisConnection } from '../adapters/redis-adapter.ts';
 
 export interface LoginThrottle {
@@ -10,7 +10,7 @@ export interface LoginThrottle {
 
 /**
  * Failed logins per (email, client address), shared through Redis when there is one so that every
- * instance sees the same count.
+ * instance sees the same count. The limiter library is loaded with the first login, not at start.
  */
 export function createLoginThrottle(options: {
   maxAttempts: number;
@@ -19,25 +19,31 @@ export function createLoginThrottle(options: {
   keyPrefix: string;
 }): LoginThrottle {
   const limits = { points: options.maxAttempts, duration: options.windowSeconds, keyPrefix: `${options.keyPrefix}login-fail` };
-  const limiter: RateLimiterAbstract = options.redis
-    ? new RateLimiterRedis({ ...limits, storeClient: options.redis, useRedisPackage: false, rejectIfRedisNotReady: true })
-    : new RateLimiterMemory(limits);
+  let limiter: Promise<{ limiter: RateLimiterAbstract; isRejection: (value: unknown) => boolean }> | undefined;
+  const load = () =>
+    (limiter ??= import('rate-limiter-flexible').then(({ RateLimiterMemory, RateLimiterRedis, RateLimiterRes }) => ({
+      limiter: options.redis
+        ? new RateLimiterRedis({ ...limits, storeClient: options.redis, useRedisPackage: false, rejectIfRedisNotReady: true })
+        : new RateLimiterMemory(limits),
+      isRejection: (value: unknown) => value instanceof RateLimiterRes,
+    })));
 
   return {
     async retryAfter(key) {
-      const state = await limiter.get(key);
+      const state = await (await load()).limiter.get(key);
       if (!state || state.consumedPoints < options.maxAttempts) return 0;
       return Math.max(1, Math.ceil(state.msBeforeNext / 1000));
     },
     async recordFailure(key) {
+      const { limiter: active, isRejection } = await load();
       try {
-        await limiter.consume(key);
+        await active.consume(key);
       } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
+        if (!isRejection(rejection)) throw rejection;
       }
     },
     async reset(key) {
-      await limiter.delete(key);
+      await (await load()).limiter.delete(key);
     },
   };
 }

@@ -52,7 +52,8 @@ test('db:migrate applies migrations to a fresh embedded database, then reports i
 test('a second server on the same embedded data folder is refused with a clear message', async () => {
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-lock-'));
   const port = await freePort();
-  const first = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...process.env, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+  const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
+  const first = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...inherited, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, stdio: 'ignore' });
   try {
     for (let i = 0; i < 100; i += 1) {
       if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;

@@ -3,8 +3,8 @@ import { createViews } from '../../src/interactions/views.ts';
 describe('views', () => {
   const views = createViews();
 
-  test('the login page escapes every value and labels its inputs', () => {
-    const html = views.render('login', { uid: 'u"1', csrf: 'tok<en>', clientName: '<script>alert(1)</script>', email: '"><img src=x>', error: '<b>x</b>' });
+  test('the login page escapes every value and labels its inputs', async () => {
+    const html = await views.render('login', { uid: 'u"1', csrf: 'tok<en>', clientName: '<script>alert(1)</script>', email: '"><img src=x>', error: '<b>x</b>' });
     expect(html).not.toContain('<script>alert(1)</script>');
     expect(html).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
     expect(html).not.toContain('"><img src=x>');
@@ -15,8 +15,8 @@ describe('views', () => {
     expect(html).toContain('role="alert"');
   });
 
-  test('the consent page lists what is asked', () => {
-    const html = views.render('consent', {
+  test('the consent page lists what is asked', async () => {
+    const html = await views.render('consent', {
       uid: 'u1',
       csrf: 't',
       clientName: 'App',
