@@ -2,7 +2,7 @@
  * Koa adapter around the framework-neutral core. Koa is only referenced for
  * types, so the module has no runtime dependency on it.
  */
-import type { Middleware } from 'koa';
+import type { Middleware, ParameterizedContext } from 'koa';
 import type { AuthInfo } from './auth-info.ts';
 import type { RequestUrl } from './dpop.ts';
 import { ResourceServerError } from './errors.ts';
@@ -20,27 +20,43 @@ export type VerifyCredentials = (
   requiredScopes: readonly string[],
 ) => AuthInfo | Promise<AuthInfo>;
 
+function respond(ctx: ParameterizedContext<ResourceServerState>, error: unknown): void {
+  const failure =
+    error instanceof ResourceServerError
+      ? error
+      : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
+  ctx.status = failure.status;
+  ctx.set('WWW-Authenticate', failure.wwwAuthenticate);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.body = failure.toJSON();
+}
+
+/**
+ * Not an async function on purpose: a cached token is accepted synchronously and
+ * `next()` is called without an extra promise. Errors thrown by `next()` are not
+ * caught here; they propagate to the app's error handling.
+ */
 export function createKoaMiddleware(verify: VerifyCredentials, scopes: readonly string[]): Middleware<ResourceServerState> {
-  return async function resourceServer(ctx, next) {
-    const { headers } = ctx.request;
-    let auth: AuthInfo;
+  return function resourceServer(ctx, next) {
+    const { headers } = ctx.req;
+    let result: AuthInfo | Promise<AuthInfo>;
     try {
       // ctx has `href`, read only when a DPoP proof has to be checked.
-      const result = verify(headers.authorization, headers.dpop, ctx.method, ctx, scopes);
-      // Cached tokens come back synchronously: no extra microtask on the hot path.
-      auth = result instanceof Promise ? await result : result;
+      result = verify(headers.authorization, headers.dpop, ctx.method, ctx, scopes);
     } catch (error) {
-      const failure =
-        error instanceof ResourceServerError
-          ? error
-          : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
-      ctx.status = failure.status;
-      ctx.set('WWW-Authenticate', failure.wwwAuthenticate);
-      ctx.set('Cache-Control', 'no-store');
-      ctx.body = failure.toJSON();
-      return;
+      respond(ctx, error);
+      return Promise.resolve();
     }
-    ctx.state.auth = auth;
-    await next();
+    if (result instanceof Promise) {
+      return result.then(
+        (auth) => {
+          ctx.state.auth = auth;
+          return next();
+        },
+        (error: unknown) => respond(ctx, error),
+      );
+    }
+    ctx.state.auth = result;
+    return next();
   };
 }

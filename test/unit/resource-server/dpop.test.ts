@@ -187,3 +187,24 @@ test('certificate-bound tokens (cnf x5t#S256) are rejected', async () => {
   expect(res.status).toBe(401);
   expect(res.body.error_description).toMatch(/certificate-bound/);
 });
+
+test('verifyRequest checks DPoP against the given absolute URL (string or URL)', async () => {
+  const token = await boundToken();
+  const htu = 'https://api.example.com/orders';
+  const request = (proof: string, target: string | URL) => ({
+    method: 'DELETE',
+    url: target,
+    headers: { authorization: `DPoP ${token}`, dpop: proof },
+  });
+  const ok = await api.rs.verifyRequest(
+    request(await signProof(holder, { htm: 'DELETE', htu, accessToken: token }), new URL(`${htu}?x=1`)),
+  );
+  expect(ok.jkt).toBe(holder.jkt);
+  const error = await api.rs
+    .verifyRequest(request(await signProof(holder, { htm: 'DELETE', htu, accessToken: token }), 'https://api.example.com/other'))
+    .then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+  expect(error).toMatchObject({ status: 401, code: 'invalid_dpop_proof', scheme: 'DPoP' });
+});

@@ -208,3 +208,36 @@ export async function startApi(options: ResourceServerOptions): Promise<TestApi>
 export const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const REAL_TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
+
+/**
+ * Freezes `Date` (only `Date`: timers, sockets and fetch keep running) so that
+ * cooldowns and expiries are tested by moving the clock instead of sleeping.
+ * Undo with {@link realClock}.
+ */
+export function frozenClock(): { advance(ms: number): void } {
+  const { jest } = import.meta;
+  jest.useFakeTimers({ doNotFake: [...REAL_TIMERS] });
+  jest.setSystemTime(Date.now());
+  return { advance: (ms) => jest.setSystemTime(Date.now() + ms) };
+}
+
+export function realClock(): void {
+  import.meta.jest.useRealTimers();
+}

@@ -1,4 +1,16 @@
-import { AUDIENCE, bearer, listen, makeKey, now, sleep, startApi, startIssuer, type FakeIssuer, type TestApi } from './helpers.ts';
+import {
+  AUDIENCE,
+  bearer,
+  listen,
+  makeKey,
+  now,
+  frozenClock,
+  realClock,
+  startApi,
+  startIssuer,
+  type FakeIssuer,
+  type TestApi,
+} from './helpers.ts';
 
 let issuer: FakeIssuer;
 let api: TestApi;
@@ -46,6 +58,10 @@ beforeEach(() => {
   issuer.introspect = () => activeResponse();
 });
 
+afterEach(() => {
+  realClock();
+});
+
 afterAll(async () => {
   await api.close();
   await issuer.close();
@@ -89,27 +105,31 @@ test('active results are cached: one introspection call per token', async () => 
 });
 
 test('the cache never outlives the token exp', async () => {
-  const exp = now() + 1;
+  const clock = frozenClock();
+  const exp = now() + 10;
   issuer.introspect = () => activeResponse({ exp });
   const token = opaque();
   expect((await api.request('/protected', bearer(token))).status).toBe(200);
+  clock.advance(exp * 1000 - Date.now() - 1); // 1 ms before exp: still cached
   expect((await api.request('/protected', bearer(token))).status).toBe(200);
   expect(issuer.introspectionRequests).toBe(1);
 
-  await sleep(exp * 1000 - Date.now() + 30);
+  clock.advance(1); // exp reached (cacheMaxSeconds, 60 s, is not)
   issuer.introspect = () => ({ active: false });
   await expectRejected(token, /not active/);
   expect(issuer.introspectionRequests).toBe(2);
 });
 
 test('the cache never outlives cacheMaxSeconds', async () => {
-  const shortCache = await startIntrospectingApi(0.2);
+  const clock = frozenClock();
+  const shortCache = await startIntrospectingApi(5);
   try {
     const token = opaque();
     expect((await shortCache.request('/protected', bearer(token))).status).toBe(200);
+    clock.advance(4_999);
     expect((await shortCache.request('/protected', bearer(token))).status).toBe(200);
     expect(issuer.introspectionRequests).toBe(1);
-    await sleep(250);
+    clock.advance(1);
     expect((await shortCache.request('/protected', bearer(token))).status).toBe(200);
     expect(issuer.introspectionRequests).toBe(2);
   } finally {

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import {
   AUDIENCE,
   bearer,
+  frozenClock,
+  realClock,
   listen,
   makeKey,
   signAccessToken,
-  sleep,
   startApi,
   startIssuer,
   type FakeIssuer,
@@ -36,6 +37,10 @@ beforeEach(() => {
   issuer.jwksRequests = 0;
 });
 
+afterEach(() => {
+  realClock();
+});
+
 afterAll(async () => {
   await Promise.all(apis.map((a) => a.close()));
   await issuer.close();
@@ -64,7 +69,8 @@ test('an unknown kid triggers exactly one refetch, then the rotated key is accep
 });
 
 test('a flood of unknown kids causes at most one refetch per cooldown', async () => {
-  const rs = await api({ jwksCooldownSeconds: 0.3 });
+  const clock = frozenClock();
+  const rs = await api({ jwksCooldownSeconds: 30 });
   expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
   expect(issuer.jwksRequests).toBe(1);
 
@@ -75,10 +81,13 @@ test('a flood of unknown kids causes at most one refetch per cooldown', async ()
     expect(res.status).toBe(401);
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'no matching signing key' });
   }
+  expect(issuer.jwksRequests).toBe(2);
+
+  clock.advance(29_000); // still within the cooldown
   for (let i = 0; i < 5; i += 1) expect((await rs.request('/protected', bearer(await bogus()))).status).toBe(401);
   expect(issuer.jwksRequests).toBe(2);
 
-  await sleep(350); // cooldown elapsed: one more refetch is allowed
+  clock.advance(1_000); // cooldown elapsed: one more refetch is allowed
   await Promise.all(Array.from({ length: 5 }, async () => rs.request('/protected', bearer(await bogus()))));
   expect(issuer.jwksRequests).toBe(3);
 });
@@ -95,8 +104,9 @@ test('a foreign key reusing a known kid fails signature verification (no refetch
 });
 
 test('JWKS endpoint down with nothing cached fails closed, then recovers', async () => {
+  const clock = frozenClock();
   issuer.jwksDown = true;
-  const rs = await api({ jwksCooldownSeconds: 0.2 });
+  const rs = await api();
   const token = await signAccessToken(k1, issuer.url);
   for (let i = 0; i < 3; i += 1) {
     const res = await rs.request('/protected', bearer(token));
@@ -104,10 +114,13 @@ test('JWKS endpoint down with nothing cached fails closed, then recovers', async
     expect(res.body).toEqual({ error: 'invalid_token', error_description: 'signing keys unavailable' });
     expect(res.wwwAuthenticate).toMatch(/^Bearer realm="[^"]+", error="invalid_token"/);
   }
-  expect(issuer.jwksRequests).toBe(1); // retries are rate-limited too
+  expect(issuer.jwksRequests).toBe(1); // retries are rate-limited (1 s) too
 
   issuer.jwksDown = false;
-  await sleep(250);
+  clock.advance(999);
+  expect((await rs.request('/protected', bearer(token))).status).toBe(401);
+  expect(issuer.jwksRequests).toBe(1);
+  clock.advance(1);
   expect((await rs.request('/protected', bearer(token))).status).toBe(200);
   expect(issuer.jwksRequests).toBe(2);
 });
@@ -146,4 +159,22 @@ test('cached keys keep working while the JWKS endpoint is down', async () => {
   // and an unknown kid is still rejected when the refetch fails
   expect((await rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)))).status).toBe(401);
   expect(issuer.jwksRequests).toBe(2);
+});
+
+test('the JWKS is refreshed in the background after 10 minutes; removed keys stop working', async () => {
+  const clock = frozenClock();
+  const rs = await api();
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  issuer.keys = [k2]; // the issuer retires k1
+
+  clock.advance(10 * 60 * 1000 + 1);
+  // still served from the stale set; this request starts the background refresh
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+  // k2 is unknown to the stale set: this waits for the refresh in flight (no extra fetch)
+  expect((await rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)))).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(2);
+
+  const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+  expect(res.status).toBe(401);
+  expect(res.body.error_description).toBe('no matching signing key');
 });

@@ -198,6 +198,10 @@ describe('rejected JWT access tokens', () => {
     expect(admin.status).toBe(403);
     expect(admin.wwwAuthenticate).toContain('scope="api:read api:admin"');
     expect((await api.request('/any', bearer(token))).status).toBe(200);
+    // now verified and cached: the scope check still applies
+    const again = await api.request('/protected', bearer(token));
+    expect(again.status).toBe(403);
+    expect(again.wwwAuthenticate).toContain('scope="api:read"');
   });
 
   test('verifyRequest throws a typed error with status, code, challenge and the jose cause', async () => {
