@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import { AccountRepository } from './accounts/account-repository.ts';
+import { AccountRepository, type Account } from './accounts/account-repository.ts';
 import { AccountService } from './accounts/account-service.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { ClientAdapter } from './adapters/client-adapter.ts';
@@ -74,13 +74,12 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const ttlSeconds = store.redis || db.kind === 'embedded' ? 60 : 5;
     const clientCache = new LookupCache<AdapterPayload>({ ttlSeconds });
     const resourceCache = new LookupCache<Resource>({ ttlSeconds });
-    changes.onChange(({ kind, id }) => (kind === 'client' ? clientCache : resourceCache).invalidate(id));
-    changes.onReset(() => {
-      clientCache.clear();
-      resourceCache.clear();
-    });
+    const accountCache = new LookupCache<Account>({ ttlSeconds });
+    const caches = { client: clientCache, resource: resourceCache, account: accountCache };
+    changes.onChange(({ kind, id }) => caches[kind].invalidate(id));
+    changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
-    const accountRepository = new AccountRepository(db.prisma);
+    const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
     const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2));
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes });
     const views = createViews();

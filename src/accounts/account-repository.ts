@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { ChangeFeed } from '../cache/change-feed.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 export interface Account {
@@ -36,9 +38,13 @@ const PUBLIC_FIELDS = { id: true, email: true, name: true, emailVerified: true, 
 
 export class AccountRepository {
   readonly #prisma: PrismaClient;
+  readonly #cache: LookupCache<Account> | undefined;
+  readonly #changes: ChangeFeed | undefined;
 
-  constructor(prisma: PrismaClient) {
+  constructor(prisma: PrismaClient, options: { cache?: LookupCache<Account>; changes?: ChangeFeed } = {}) {
     this.#prisma = prisma;
+    this.#cache = options.cache;
+    this.#changes = options.changes;
   }
 
   async create(input: { email: string; passwordHash: string; name?: string | undefined; emailVerified?: boolean | undefined }): Promise<Account> {
@@ -59,8 +65,10 @@ export class AccountRepository {
     }
   }
 
-  findById(id: string): Promise<Account | null> {
-    return this.#prisma.account.findUnique({ where: { id }, select: PUBLIC_FIELDS });
+  /** By id, as userinfo and token requests ask: cached, and dropped everywhere when the account changes. */
+  async findById(id: string): Promise<Account | null> {
+    const load = async (key: string) => (await this.#prisma.account.findUnique({ where: { id: key }, select: PUBLIC_FIELDS })) ?? undefined;
+    return (await (this.#cache ? this.#cache.get(id, load) : load(id))) ?? null;
   }
 
   findByEmailWithHash(email: string): Promise<AccountWithHash | null> {
@@ -80,8 +88,10 @@ export class AccountRepository {
     return this.#prisma.account.findMany({ orderBy: { createdAt: 'asc' }, select: PUBLIC_FIELDS });
   }
 
-  setDisabled(id: string, disabled: boolean): Promise<Account> {
-    return this.#prisma.account.update({ where: { id }, data: { disabled }, select: PUBLIC_FIELDS });
+  async setDisabled(id: string, disabled: boolean): Promise<Account> {
+    const account = await this.#prisma.account.update({ where: { id }, data: { disabled }, select: PUBLIC_FIELDS });
+    await this.#changes?.publish({ kind: 'account', id });
+    return account;
   }
 
   async setPasswordHash(id: string, passwordHash: string): Promise<void> {

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { RedisConnection } from '../adapters/redis-adapter.ts';
 import type { Logger } from '../observability/logger.ts';
 
-export type ChangeKind = 'client' | 'resource';
+export type ChangeKind = 'client' | 'resource' | 'account';
 
 export interface Change {
   readonly kind: ChangeKind;
@@ -53,7 +53,7 @@ export async function createRedisChangeFeed(redis: RedisConnection, keyPrefix: s
     if (from !== channel) return;
     try {
       const change = JSON.parse(message) as Change;
-      if ((change.kind === 'client' || change.kind === 'resource') && typeof change.id === 'string') void local.publish(change);
+      if (['client', 'resource', 'account'].includes(change.kind) && typeof change.id === 'string') void local.publish(change);
     } catch {
       logger.warn('ignored a malformed change notification');
     }

@@ -3,7 +3,7 @@ import { startServer, type RunningServer } from '../../src/server.ts';
 import { openServices, type Services } from '../../src/services.ts';
 import { Browser } from '../support/browser.ts';
 import { createTestResources, freePort, quietLogger, testConfig, usingPostgres, usingRedis, type TestResources } from '../support/environment.ts';
-import { authorizationRequest, isCallback, PASSWORD, REDIRECT_URI } from '../support/flows.ts';
+import { authorizationRequest, exchange, isCallback, PASSWORD, REDIRECT_URI, signIn } from '../support/flows.ts';
 
 const run = usingPostgres && usingRedis ? describe : describe.skip;
 
@@ -91,6 +91,26 @@ run('several stateless instances', () => {
     for (let attempt = 0; attempt < 20 && status === 200; attempt += 1) {
       await new Promise((resolve) => setTimeout(resolve, 25));
       status = (await tokenAt(b!.url)).status;
+    }
+    expect(status).toBe(401);
+  });
+
+  test('an account disabled through one instance loses userinfo on the other at once', async () => {
+    const [a, b] = instances;
+    await a!.services.accounts.register({ email: 'soon-off@example.com', password: PASSWORD });
+    const registered = await a!.services.clients.create({ redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'] });
+    const configA = await oidc.discovery(new URL(a!.url), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret!), { execute: [oidc.allowInsecureRequests] });
+    const client = { clientId: registered.client_id, clientSecret: registered.client_secret, config: configA };
+    const request = await authorizationRequest(client);
+    const tokens = await exchange(client, await signIn(new Browser(), request, 'soon-off@example.com'), request);
+    const userinfoAtB = () => fetch(`${b!.url}/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect((await userinfoAtB()).status).toBe(200);
+    const account = await a!.services.accounts.repository.resolve('soon-off@example.com');
+    await a!.services.accounts.repository.setDisabled(account.id, true);
+    let status = 200;
+    for (let attempt = 0; attempt < 20 && status === 200; attempt += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      status = (await userinfoAtB()).status;
     }
     expect(status).toBe(401);
   });
