@@ -99,7 +99,7 @@ run('several stateless instances', () => {
     const [a, b] = instances;
     await a!.services.accounts.register({ email: 'soon-off@example.com', password: PASSWORD });
     const registered = await a!.services.clients.create({ redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code'] });
-    const configA = await oidc.discovery(new URL(a!.url), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret!), { execute: [oidc.allowInsecureRequests] });
+    const configA = await oidc.discovery(new URL(a!.url), registered.client_id, {}, oidc.ClientSecretBasic(registered.client_secret), { execute: [oidc.allowInsecureRequests] });
     const client = { clientId: registered.client_id, clientSecret: registered.client_secret, config: configA };
     const request = await authorizationRequest(client);
     const tokens = await exchange(client, await signIn(new Browser(), request, 'soon-off@example.com'), request);
