@@ -120,7 +120,8 @@ export class MemoryAdapter implements ArtifactAdapter {
 
   async consume(id: string): Promise<void> {
     const stored = this.#store.get<StoredArtifact>(this.#key(id));
-    if (!stored) return;
+    // Gone between find and consume (revoked or expired meanwhile): not usable either.
+    if (!stored) throw new AlreadyConsumedError(this.#model, undefined);
     if (stored.consumed && CONSUMABLE_MODELS.has(this.#model)) {
       const payload = JSON.parse(stored.payload) as AdapterPayload;
       throw new AlreadyConsumedError(this.#model, payload.grantId);

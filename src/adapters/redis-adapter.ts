@@ -24,13 +24,15 @@ const CONSUME_SCRIPT = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 return redis.call('HSETNX', KEYS[1], 'consumed', ARGV[1])`;
 
-// Adds a member to the grant index and only ever extends the index's lifetime.
+// Adds a member to the grant index. A new index gets the member's lifetime; an existing one is
+// only ever extended (or made permanent for a member without expiry).
 const INDEX_SCRIPT = `
-redis.call('SADD', KEYS[1], ARGV[1])
+local existed = redis.call('EXISTS', KEYS[1])
 local ttl = redis.call('TTL', KEYS[1])
+redis.call('SADD', KEYS[1], ARGV[1])
 local wanted = tonumber(ARGV[2])
-if wanted > 0 and ttl >= 0 and ttl < wanted then redis.call('EXPIRE', KEYS[1], wanted)
-elseif wanted <= 0 then redis.call('PERSIST', KEYS[1]) end
+if wanted <= 0 then redis.call('PERSIST', KEYS[1])
+elseif existed == 0 or (ttl >= 0 and ttl < wanted) then redis.call('EXPIRE', KEYS[1], wanted) end
 return 1`;
 
 type ScriptingRedis = RedisConnection & {
@@ -115,6 +117,8 @@ export class RedisAdapter implements ArtifactAdapter {
       const payload = await this.find(id);
       throw new AlreadyConsumedError(this.#model, payload?.grantId);
     }
+    // Gone between find and consume (revoked or expired meanwhile): not usable either.
+    if (result === -1) throw new AlreadyConsumedError(this.#model, undefined);
   }
 
   async destroy(id: string): Promise<void> {

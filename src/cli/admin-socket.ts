@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { chmod, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdir, rm } from 'node:fs/promises';
 import { createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Services } from '../services.ts';
 import { runCli } from './run.ts';
 
@@ -13,7 +13,22 @@ const MAX_SOCKET_PATH = 100;
 export function adminSocketPath(dataDir: string): string {
   const preferred = join(dataDir, 'portcullis.sock');
   if (preferred.length <= MAX_SOCKET_PATH) return preferred;
-  return join(tmpdir(), `portcullis-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
+  return join(privateSocketDir(), `${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}.sock`);
+}
+
+/** A folder of this OS user's own in the temp folder, for socket paths too long for DATA_DIR. */
+function privateSocketDir(): string {
+  return join(tmpdir(), `portcullis-${process.getuid?.() ?? 'user'}`);
+}
+
+async function ensurePrivateSocketDir(path: string): Promise<void> {
+  const dir = dirname(path);
+  if (dir !== privateSocketDir()) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const info = await lstat(dir);
+  if (!info.isDirectory() || (process.getuid && info.uid !== process.getuid()) || (info.mode & 0o077) !== 0) {
+    throw new Error(`${dir} must be a folder owned by this user with mode 0700`);
+  }
 }
 
 interface CliRequest {
@@ -35,6 +50,7 @@ const MAX_REQUEST_BYTES = 1024 * 1024;
  */
 export async function startAdminSocket(services: Services): Promise<{ close(): Promise<void> }> {
   const path = adminSocketPath(services.config.dataDir);
+  await ensurePrivateSocketDir(path);
   await rm(path, { force: true });
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readAll(req, MAX_REQUEST_BYTES);
@@ -58,8 +74,14 @@ export async function startAdminSocket(services: Services): Promise<{ close(): P
       res.end();
     });
   });
-  server.listen(path);
-  await once(server, 'listening');
+  // Created 0600 from the start (umask), not chmod-ed afterwards, so there is no window.
+  const previousUmask = process.umask(0o177);
+  try {
+    server.listen(path);
+    await once(server, 'listening');
+  } finally {
+    process.umask(previousUmask);
+  }
   await chmod(path, 0o600);
   return {
     close: () => new Promise<void>((resolve) => server.close(() => void rm(path, { force: true }).then(() => resolve()))),

@@ -5,6 +5,7 @@ import { openServices, type Services } from '../services.ts';
 import { forwardToServer } from './admin-socket.ts';
 import type { CliIo } from './io.ts';
 import { runCli } from './run.ts';
+import { localizeFileArguments } from './local-files.ts';
 import { readProcessStdin } from './stdin.ts';
 
 const argv = process.argv.slice(2);
@@ -26,8 +27,12 @@ try {
 
 if ('embeddedDir' in config.database && (await embeddedLockHolder(config.dataDir)) !== undefined) {
   // A running server owns the embedded database: the same invocation runs inside it.
+  const local = await localizeFileArguments(argv, readProcessStdin).catch((error: Error) => {
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(1);
+  });
   try {
-    const response = await forwardToServer(config.dataDir, argv, await readProcessStdin());
+    const response = await forwardToServer(config.dataDir, local.args, local.stdin);
     process.stdout.write(response.stdout);
     process.stderr.write(response.stderr);
     process.exit(response.exitCode);

@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The embedded database is one process's: a second one must go through that process instead. */
@@ -28,7 +28,9 @@ export const lockPath = (dataDir: string): string => join(dataDir, 'portcullis.l
 
 /** Takes the data folder's lock file, replacing one left behind by a process that no longer runs. */
 export async function acquireEmbeddedLock(dataDir: string): Promise<EmbeddedLock> {
-  await mkdir(dataDir, { recursive: true });
+  // The folder holds private signing keys and client secrets: only this OS user may enter it.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const path = lockPath(dataDir);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {

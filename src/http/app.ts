@@ -29,7 +29,8 @@ export interface AppDependencies {
  */
 export function createApp(deps: AppDependencies): Koa {
   const secure = new URL(deps.issuer).protocol === 'https:';
-  const app = new Koa({ proxy: deps.trustProxy, keys: [...deps.cookieKeys] });
+  // maxIpsCount 1: behind a proxy, trust only the hop it appended to X-Forwarded-For (throttling keys on it).
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1, keys: [...deps.cookieKeys] });
   app.silent = true;
 
   const router = new Router();

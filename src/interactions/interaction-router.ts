@@ -153,7 +153,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
     if (!email || !password) return renderLogin(ctx, details, 400, { error: 'Enter your email and password.', email });
 
     const throttleKey = `${email.toLowerCase()}|${ctx.ip}`;
-    const wait = await deps.throttle.retryAfter(throttleKey);
+    const wait = await deps.throttle.attempt(throttleKey);
     if (wait > 0) {
       ctx.set('retry-after', String(wait));
       return renderLogin(ctx, details, 429, { error: 'Too many failed attempts. Wait a few minutes and try again.', email });
@@ -161,7 +161,6 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
 
     const account = await deps.accounts.authenticate(email, password);
     if (!account) {
-      await deps.throttle.recordFailure(throttleKey);
       deps.logger.info({ event: 'login.failed', client: details.params.client_id }, 'login failed');
       return renderLogin(ctx, details, 401, { error: INVALID_CREDENTIALS, email });
     }

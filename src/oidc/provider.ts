@@ -1,4 +1,4 @@
-import Provider, { type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.ts';
 import type { ArtifactAdapter } from '../adapters/models.ts';
 import type { ArtifactStore } from '../adapters/artifact-store.ts';
@@ -13,7 +13,8 @@ import { createResourceServerInfo } from './resource-server-info.ts';
 import type { PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
-import { introspectionAllowed, revocationAllowed } from './token-policies.ts';
+import { createIntrospectionPolicy, revocationAllowed } from './token-policies.ts';
+import { createInteractionPolicy } from './interaction-policy.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -61,10 +62,21 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
+    // Non-standard client metadata: the audiences (registered resources) whose tokens this
+    // confidential client may introspect, as an API accepting opaque tokens does.
+    extraClientMetadata: {
+      properties: ['introspection_audiences'],
+      validator(_ctx, key, value) {
+        if (key !== 'introspection_audiences' || value === undefined) return;
+        if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && URL.canParse(entry))) {
+          throw new errors.InvalidClientMetadata('introspection_audiences must be an array of absolute URIs');
+        }
+      },
+    },
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
-      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.accounts) },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       dPoP: { enabled: true },
@@ -92,7 +104,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       // Rotation never extends a token family past the lifetime of its first refresh token.
       RefreshToken: (ctx) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? config.ttl.refreshToken,
     },
-    interactions: { url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy: createInteractionPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: createRenderError(views),
     discovery: { service_documentation: `${config.issuer}/` },
   } as Configuration;
@@ -101,6 +113,8 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
 export function createProvider(deps: ProviderDependencies): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
   provider.proxy = deps.config.trustProxy;
+  // Only the address our own proxy saw counts: earlier X-Forwarded-For entries are client-controlled.
+  provider.maxIpsCount = 1;
   observeProvider(provider, deps.logger);
   useRfc6749ErrorCodes(provider);
   return provider;

@@ -83,15 +83,11 @@ export function createIntrospector(options: IntrospectorOptions): Introspector {
     const nbf = optionalNumber(body, 'nbf');
     if (nbf !== undefined && nbf * 1000 > now + toleranceMs) throw invalid('access token not yet valid');
     if (body.iss !== undefined && body.iss !== issuer) throw invalid('unexpected issuer');
-    if (body.aud !== undefined) {
-      const aud: unknown[] = Array.isArray(body.aud) ? body.aud : [body.aud];
-      if (!audiences.some((audience) => aud.includes(audience))) {
-        throw invalid('access token not intended for this audience');
-      }
-    }
-    if (body.token_type !== undefined && (typeof body.token_type !== 'string' || !ACCESS_TOKEN_TYPES.has(body.token_type.toLowerCase()))) {
-      throw invalid('not an access token');
-    }
+    // Both are required: a refresh token, or an access token issued for no API (userinfo only),
+    // introspects without them and must not be accepted as an access token for this API.
+    const aud: unknown[] = Array.isArray(body.aud) ? body.aud : body.aud === undefined ? [] : [body.aud];
+    if (!audiences.some((audience) => aud.includes(audience))) throw invalid('access token not intended for this audience');
+    if (typeof body.token_type !== 'string' || !ACCESS_TOKEN_TYPES.has(body.token_type.toLowerCase())) throw invalid('not an access token');
 
     const auth = buildAuthInfo(body, 'opaque');
     const cacheUntil = exp === undefined ? now + cacheMaxMs : Math.min(now + cacheMaxMs, exp * 1000);

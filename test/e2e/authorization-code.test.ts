@@ -275,3 +275,28 @@ describe('introspection, revocation and logout', () => {
     expect(new URL(afterLogout.url).searchParams.get('error')).toBe('login_required');
   });
 });
+
+describe('accounts disabled while signed in', () => {
+  test('prompt=none answers login_required and a normal request asks to sign in again', async () => {
+    await createUser(server, 'later-off@example.com');
+    const browser = new Browser();
+    await signIn(browser, await authorizationRequest(web), 'later-off@example.com');
+    const account = await server.services.accounts.repository.resolve('later-off@example.com');
+    await server.services.accounts.repository.setDisabled(account.id, true);
+    const silent = await browser.request((await authorizationRequest(web, { prompt: 'none' })).url.toString());
+    expect(new URL(silent.headers.get('location')!).searchParams.get('error')).toBe('login_required');
+    const page = await browser.follow((await authorizationRequest(web)).url.toString(), isCallback);
+    expect(page.status).toBe(200);
+    expect(page.html).toContain('name="password"');
+  });
+
+  test('their access tokens introspect as inactive', async () => {
+    await createUser(server, 'intro-off@example.com');
+    const request = await authorizationRequest(web);
+    const tokens = await exchange(web, await signIn(new Browser(), request, 'intro-off@example.com'), request);
+    expect((await oidc.tokenIntrospection(web.config, tokens.access_token)).active).toBe(true);
+    const account = await server.services.accounts.repository.resolve('intro-off@example.com');
+    await server.services.accounts.repository.setDisabled(account.id, true);
+    expect((await oidc.tokenIntrospection(web.config, tokens.access_token)).active).toBe(false);
+  });
+});

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
@@ -18,9 +18,9 @@ let env: NodeJS.ProcessEnv;
 let server: ChildProcess;
 let issuer: string;
 
-function cli(args: string[], stdin = ''): Promise<{ code: number; stdout: string; stderr: string }> {
+function cli(args: string[], stdin = '', cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -153,3 +153,23 @@ test('resource create, list and delete', async () => {
   expect((await cli(['resource', 'delete', 'https://api.cli.test'])).code).toBe(0);
   expect((await cli(['resource', 'delete', 'https://api.cli.test'])).code).not.toBe(0);
 });
+
+test('a metadata file path is read where the CLI runs, not where the server runs', async () => {
+  const elsewhere = await mkdtemp(join(tmpdir(), 'portcullis-cwd-'));
+  try {
+    await writeFile(join(elsewhere, 'client.json'), JSON.stringify({ client_name: 'From File', redirect_uris: [REDIRECT_URI] }));
+    const created = await cli(['client', 'create', '--metadata-file', 'client.json', '--json'], '', elsewhere);
+    expect(created.stderr).toBe('');
+    expect(JSON.parse(created.stdout)).toMatchObject({ client_name: 'From File' });
+    const missing = await cli(['client', 'create', '--metadata-file', 'nope.json'], '', elsewhere);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/nope\.json/);
+  } finally {
+    await rm(elsewhere, { recursive: true, force: true });
+  }
+});
+
+test('the data folder is private to this OS user', async () => {
+  expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
+});
+

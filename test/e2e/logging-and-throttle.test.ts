@@ -56,3 +56,26 @@ test('repeated failed logins for one email are throttled with 429 and Retry-Afte
   const blocked = await browser.submit(login, /\/login$/, { email: 'log@example.com', password: PASSWORD });
   expect(blocked.status).toBe(429);
 });
+
+test('parallel guesses cannot slip past the limit', async () => {
+  await createUser(server, 'parallel@example.com');
+  const browser = new Browser();
+  const login = await browser.follow((await authorizationRequest(web)).url.toString(), isCallback);
+  const pages = await Promise.all(Array.from({ length: 12 }, (_, i) => browser.submit(login, /\/login$/, { email: 'parallel@example.com', password: `guess-${i}` })));
+  const statuses = pages.map((page) => page.status);
+  expect(statuses.filter((status) => status === 401).length).toBeLessThanOrEqual(3);
+  expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(9);
+});
+
+test('a forged X-Forwarded-For does not reset the count', async () => {
+  await createUser(server, 'forged@example.com');
+  const browser = new Browser();
+  const login = await browser.follow((await authorizationRequest(web)).url.toString(), isCallback);
+  const form = Browser.forms(login).find((f) => f.action.endsWith('/login'))!;
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const page = await browser.request(form.action, { form: { ...form.fields, email: 'forged@example.com', password: `x-${attempt}` }, headers: { 'x-forwarded-for': `10.0.0.${attempt}` } });
+    statuses.push(page.status);
+  }
+  expect(statuses.slice(3)).toEqual([429, 429]);
+});

@@ -154,3 +154,30 @@ test('redis keys of one grant share a hash slot with the grant', async () => {
   expect(tag(k.grantIndex('g1'))).toBe(tag(k.artifact('Grant', 'g1')));
   expect(tag(k.artifact('AccessToken', 'abc'))).toBe('abc');
 });
+
+(haveRedis ? test : test.skip)('redis grant indexes expire with their longest-lived member', async () => {
+  const resources = await createTestResources();
+  const redis = new Redis(redisUrl);
+  try {
+    const adapter = (model: string) => new RedisAdapter(model, redis, resources.keyPrefix);
+    await adapter('AccessToken').upsert('ttl-a', { grantId: 'g-ttl' }, 60);
+    await adapter('RefreshToken').upsert('ttl-r', { grantId: 'g-ttl' }, 600);
+    await adapter('AccessToken').upsert('ttl-b', { grantId: 'g-ttl' }, 30);
+    const ttl = await redis.ttl(`${resources.keyPrefix}grant:{g-ttl}`);
+    expect(ttl).toBeGreaterThan(550);
+    expect(ttl).toBeLessThanOrEqual(600);
+  } finally {
+    await redis.quit();
+    await resources.cleanup();
+  }
+});
+
+test.each(stores.map(([name]) => name))('consuming an artifact that vanished is refused (%s)', async (name) => {
+  if (name === 'redis' && !haveRedis) return;
+  const store = await stores.find(([n]) => n === name)![1]();
+  try {
+    await expect(store.adapter('RefreshToken').consume('never-stored')).rejects.toBeInstanceOf(AlreadyConsumedError);
+  } finally {
+    await store.close();
+  }
+});

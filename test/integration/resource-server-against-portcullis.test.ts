@@ -29,7 +29,7 @@ beforeAll(async () => {
   await server.services.resources.create({ identifier: API, scopes: ['api:read', 'api:write'] });
   await server.services.resources.create({ identifier: OPAQUE_API, scopes: ['api:read'], tokenFormat: 'opaque' });
   worker = await registerClient(server, { client_name: 'Worker', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
-  const introspector = await server.services.clients.create({ client_name: 'Demo API', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+  const introspector = await server.services.clients.create({ client_name: 'Demo API', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], introspection_audiences: [OPAQUE_API] });
   [api, apiUrl] = await listen(createDemoApi({ issuer: server.issuer, audience: API }));
   [opaqueApi, opaqueApiUrl] = await listen(
     createDemoApi({
@@ -83,6 +83,23 @@ test('opaque tokens are checked by introspection, and revocation is honoured for
   const revoked = await oidc.clientCredentialsGrant(worker.config, { resource: OPAQUE_API, scope: 'api:read' });
   await oidc.tokenRevocation(worker.config, revoked.access_token);
   expect((await call(opaqueApiUrl, `Bearer ${revoked.access_token}`)).status).toBe(401);
+});
+
+test('an API client without introspection_audiences cannot introspect other clients\' tokens', async () => {
+  const stranger = await server.services.clients.create({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+  const [strangerApi, strangerUrl] = await listen(
+    createDemoApi({ issuer: server.issuer, audience: OPAQUE_API, introspection: { endpoint: `${server.issuer}/token/introspection`, clientId: stranger.client_id, clientSecret: stranger.client_secret! } }),
+  );
+  try {
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: OPAQUE_API, scope: 'api:read' });
+    expect((await call(strangerUrl, `Bearer ${tokens.access_token}`)).status).toBe(401);
+  } finally {
+    strangerApi.close();
+  }
+});
+
+test('introspection_audiences must be absolute URIs', async () => {
+  await expect(server.services.clients.create({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [], introspection_audiences: ['not a uri'] })).rejects.toThrow(/introspection_audiences/);
 });
 
 test('a DPoP-bound token needs its proof', async () => {

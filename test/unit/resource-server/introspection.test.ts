@@ -165,12 +165,19 @@ test('a refresh token (token_type refresh_token) is rejected', async () => {
   await expectRejected(opaque(), /not an access token/);
 });
 
-test('a response without aud / iss is accepted (checked only when present)', async () => {
-  issuer.introspect = () => ({ active: true, client_id: 'svc', scope: 'api:read', exp: now() + 60 });
+test('a response without iss is accepted (iss is checked only when present)', async () => {
+  issuer.introspect = () => ({ active: true, client_id: 'svc', scope: 'api:read', aud: AUDIENCE, token_type: 'Bearer', exp: now() + 60 });
   const res = await api.request('/protected', bearer(opaque()));
   expect(res.status).toBe(200);
   expect(res.body.auth).toMatchObject({ clientId: 'svc', scopes: ['api:read'], tokenType: 'opaque' });
   expect(res.body.auth).not.toHaveProperty('sub');
+});
+
+test('a response without aud or token_type is refused: refresh tokens and userinfo-only tokens look like that', async () => {
+  issuer.introspect = () => ({ active: true, client_id: 'svc', scope: 'api:read offline_access', exp: now() + 60 });
+  await expectRejected(opaque(), /audience/);
+  issuer.introspect = () => ({ active: true, client_id: 'svc', scope: 'api:read', aud: AUDIENCE, exp: now() + 60 });
+  await expectRejected(opaque(), /not an access token/);
 });
 
 test('introspection endpoint errors fail closed', async () => {
