@@ -1,19 +1,11 @@
-import { ConfigError, loadConfig, loadDotEnv } from './config/config.ts';
+import { loadConfigOrExit } from './config/load-or-exit.ts';
 import { EmbeddedDatabaseBusyError } from './db/embedded-lock.ts';
 import { startAdminSocket } from './cli/admin-socket.ts';
 import { createLogger } from './observability/logger.ts';
 import { startServer } from './server.ts';
 import { openServices } from './services.ts';
 
-loadDotEnv();
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`portcullis: ${error.message}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit('portcullis');
 
 const logger = createLogger(config.logLevel);
 let services;

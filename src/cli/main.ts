@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig, loadDotEnv } from '../config/config.ts';
+import { loadConfigOrExit } from '../config/load-or-exit.ts';
 import { embeddedLockHolder } from '../db/embedded-lock.ts';
 import { createLogger } from '../observability/logger.ts';
 import { openServices, type Services } from '../services.ts';
@@ -15,15 +15,7 @@ const io: CliIo = {
   err: (text) => void process.stderr.write(text),
 };
 
-loadDotEnv();
-let config;
-try {
-  config = loadConfig();
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`error: ${error.message}\n`);
-  process.exit(1);
-}
+const config = loadConfigOrExit('error');
 
 if ('embeddedDir' in config.database && (await embeddedLockHolder(config.dataDir)) !== undefined) {
   // A running server owns the embedded database: the same invocation runs inside it.

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AccountNotFoundError, DuplicateEmailError, type Account } from '../../accounts/account-repository.ts';
 import { parse, requirePositional } from '../args.ts';
-import { CliError, printJson, stripOneNewline, table, type Noun } from '../io.ts';
+import { CliError, printJson, stripOneNewline, table, type Command, type Noun } from '../io.ts';
 
 const toJson = (account: Account) => ({
   id: account.id,
@@ -17,6 +17,23 @@ const describeValidation = (error: unknown): never => {
   if (error instanceof DuplicateEmailError || error instanceof AccountNotFoundError) throw new CliError(error.message);
   throw error;
 };
+
+function setDisabledCommand(disabled: boolean, summary: string): Command {
+  const verb = disabled ? 'disable' : 'enable';
+  return {
+    usage: `user ${verb} <id|email> [--json]`,
+    summary,
+    async run({ args, io, json, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const reference = requirePositional(positionals, 'account id or email', this.usage);
+      const { accounts } = await services();
+      const account = await accounts.repository.resolve(reference).catch(describeValidation);
+      const updated = await accounts.repository.setDisabled(account.id, disabled);
+      if (json) printJson(io, toJson(updated));
+      else io.out(`${verb}d user ${updated.email}\n`);
+    },
+  };
+}
 
 export const userCommands: Noun = {
   create: {
@@ -45,32 +62,8 @@ export const userCommands: Noun = {
       io.out(table(accounts.map((a) => ({ id: a.id, email: a.email, name: a.name ?? '', status: a.disabled ? 'disabled' : 'active' })), ['id', 'email', 'name', 'status']));
     },
   },
-  disable: {
-    usage: 'user disable <id|email> [--json]',
-    summary: 'disable an account: it can no longer sign in or use its tokens',
-    async run({ args, io, json, services }) {
-      const { positionals } = parse(args, {}, this.usage);
-      const reference = requirePositional(positionals, 'account id or email', this.usage);
-      const { accounts } = await services();
-      const account = await accounts.repository.resolve(reference).catch(describeValidation);
-      const updated = await accounts.repository.setDisabled(account.id, true);
-      if (json) printJson(io, toJson(updated));
-      else io.out(`disabled user ${updated.email}\n`);
-    },
-  },
-  enable: {
-    usage: 'user enable <id|email> [--json]',
-    summary: 'enable a disabled account',
-    async run({ args, io, json, services }) {
-      const { positionals } = parse(args, {}, this.usage);
-      const reference = requirePositional(positionals, 'account id or email', this.usage);
-      const { accounts } = await services();
-      const account = await accounts.repository.resolve(reference).catch(describeValidation);
-      const updated = await accounts.repository.setDisabled(account.id, false);
-      if (json) printJson(io, toJson(updated));
-      else io.out(`enabled user ${updated.email}\n`);
-    },
-  },
+  disable: setDisabledCommand(true, 'disable an account: it can no longer sign in or use its tokens'),
+  enable: setDisabledCommand(false, 'enable a disabled account'),
   'set-password': {
     usage: 'user set-password <id|email> --password-stdin [--json]',
     summary: "replace an account's password (read from standard input)",
