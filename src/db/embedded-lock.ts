@@ -40,8 +40,8 @@ export async function acquireEmbeddedLock(dataDir: string): Promise<EmbeddedLock
       return { release: () => rm(path, { force: true }) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const holder = Number((await readFile(path, 'utf8').catch(() => '')).trim());
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) throw new EmbeddedDatabaseBusyError(holder);
+      const holder = await embeddedLockHolder(dataDir);
+      if (holder !== undefined) throw new EmbeddedDatabaseBusyError(holder);
       await rm(path, { force: true });
     }
   }

@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { Redis } from 'ioredis';
 import { loadConfig, type Config } from '../../src/config/config.ts';
 import { createLogger, type Logger } from '../../src/observability/logger.ts';
+export { freePort } from './free-port.ts';
 
 /** Real PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set (CI), embedded otherwise. */
 export const usingPostgres = Boolean(process.env.DATABASE_URL);
@@ -12,15 +11,6 @@ export const usingRedis = Boolean(process.env.REDIS_URL);
 
 export const quietLogger = (): Logger => createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 export interface TestResources {
   /** Environment for loadConfig: a database and key prefix of this test file's own. */
