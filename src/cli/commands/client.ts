@@ -59,7 +59,7 @@ export const clientCommands: Noun = {
   },
   delete: {
     usage: 'client delete <client_id> [--json]',
-    summary: 'delete a client; its tokens stop working',
+    summary: 'delete a client: it can no longer authenticate; its refresh and opaque tokens stop (issued JWTs live until they expire)',
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);

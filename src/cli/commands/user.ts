@@ -62,7 +62,7 @@ export const userCommands: Noun = {
       io.out(table(accounts.map((a) => ({ id: a.id, email: a.email, name: a.name ?? '', status: a.disabled ? 'disabled' : 'active' })), ['id', 'email', 'name', 'status']));
     },
   },
-  disable: setDisabledCommand(true, 'disable an account: it can no longer sign in or use its tokens'),
+  disable: setDisabledCommand(true, 'disable an account: sign-in, refresh, userinfo and introspection stop (issued JWTs live until they expire)'),
   enable: setDisabledCommand(false, 'enable a disabled account'),
   'set-password': {
     usage: 'user set-password <id|email> --password-stdin [--json]',
