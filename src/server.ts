@@ -1,7 +1,8 @@
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createApp } from './http/app.ts';
 import { createLoginThrottle } from './interactions/login-throttle.ts';
+import { createRequestThrottle } from './http/request-throttle.ts';
 import type { Services } from './services.ts';
 
 export interface RunningServer {
@@ -17,6 +18,18 @@ export async function startServer(services: Services, port = services.config.por
     issuer: config.issuer,
     provider: services.provider,
     accounts: services.accounts,
+    clients: services.clients,
+    authorizationThrottle: createRequestThrottle({
+      name: 'authorization-requests',
+      points: config.authorizationRequests.rateLimit,
+      durationSeconds: config.authorizationRequests.rateWindowSeconds,
+      redis: store.redis,
+      keyPrefix: store.keyPrefix,
+    }),
+    authorizationLimits: {
+      maxParameterLength: config.authorizationRequests.maxParameterLength,
+      maxTotalLength: config.authorizationRequests.maxTotalLength,
+    },
     throttle: createLoginThrottle({ ...config.loginThrottle, redis: store.redis, keyPrefix: store.keyPrefix }),
     views: services.views,
     logger,
@@ -27,10 +40,17 @@ export async function startServer(services: Services, port = services.config.por
       { name: 'store', check: () => store.ping() },
     ],
   });
-  const server = app.listen(port, host);
-  server.keepAliveTimeout = 65_000;
-  server.headersTimeout = 66_000;
-  server.requestTimeout = 30_000;
+  // A client that trickles its headers or body is cut off after the configured timeouts (checked
+  // every second, not Node's default 30 s), idle keep-alive outlives a load balancer's usual 60 s,
+  // and the number of connections is capped.
+  const handle = app.callback();
+  const server = createServer(
+    { headersTimeout: config.http.headersTimeoutMs, requestTimeout: config.http.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 65_000 },
+    // Koa's handler returns a promise that the http server does not need.
+    (req, res) => void handle(req, res),
+  );
+  server.maxConnections = config.http.maxConnections;
+  server.listen(port, host);
   await once(server, 'listening');
   const address = server.address();
   const boundPort = typeof address === 'object' && address ? address.port : port;

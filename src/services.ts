@@ -4,18 +4,18 @@ import { AccountService } from './accounts/account-service.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { ClientAdapter } from './adapters/client-adapter.ts';
 import { openArtifactStore, type ArtifactStore } from './adapters/artifact-store.ts';
-import { ClientRegistry, InvalidClientMetadataError, type ClientMetadata, type ClientValidator } from './clients/client-registry.ts';
+import { ClientRegistry, InvalidClientMetadataError, type ClientMetadata, type ClientRecord, type ClientValidator } from './clients/client-registry.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock.ts';
 import { applyMigrations, readMigrations } from './db/migrate.ts';
 import { createViews, type Views } from './interactions/views.ts';
 import type { Logger } from './observability/logger.ts';
+import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { createProvider } from './oidc/provider.ts';
 import { loadOrCreateSigningKeys } from './oidc/signing-keys.ts';
 import { ResourceRegistry, type Resource } from './resources/resource-registry.ts';
-import type { AdapterPayload } from './adapters/models.ts';
 import { createLocalChangeFeed, createRedisChangeFeed } from './cache/change-feed.ts';
 import { LookupCache } from './cache/lookup-cache.ts';
 
@@ -60,9 +60,10 @@ export async function openServices(config: Config, logger: Logger, options: Open
       if (applied.length > 0) logger.info({ applied }, 'database migrations applied');
     }
 
+    const sealer = config.keyEncryptionKey ? createKeySealer(config.keyEncryptionKey) : undefined;
     const { signingKeys, cookieKeys } = await db.sql.withExclusiveLock(async () => ({
-      signingKeys: await loadOrCreateSigningKeys(db.prisma),
-      cookieKeys: await resolveCookieKeys(db.prisma, config.cookieKeys),
+      signingKeys: await loadOrCreateSigningKeys(db.prisma, sealer),
+      cookieKeys: await resolveCookieKeys(db.prisma, config.cookieKeys, sealer),
     }));
 
     const store = openArtifactStore(config.redis, logger);
@@ -72,7 +73,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     closers.push(() => changes.close());
     // Without Redis, a CLI run against an external PostgreSQL cannot notify this process: keep entries briefly.
     const ttlSeconds = store.redis || db.kind === 'embedded' ? 60 : 5;
-    const clientCache = new LookupCache<AdapterPayload>({ ttlSeconds });
+    const clientCache = new LookupCache<ClientRecord>({ ttlSeconds });
     const resourceCache = new LookupCache<Resource>({ ttlSeconds });
     const accountCache = new LookupCache<Account>({ ttlSeconds });
     const caches = { client: clientCache, resource: resourceCache, account: accountCache };
@@ -80,13 +81,22 @@ export async function openServices(config: Config, logger: Logger, options: Open
     changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
-    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2));
+    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store);
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes });
     const views = createViews();
+    const clients = new ClientRegistry(db.prisma, {
+      // The provider is built below with this registry as its client source; validation runs later.
+      validator: () => providerClientValidator(provider),
+      cache: clientCache,
+      changes,
+      revoker: store,
+      production: config.env === 'production',
+    });
     const provider = createProvider({
       config,
       store,
-      clients: new ClientAdapter(db.prisma, clientCache),
+      clients: new ClientAdapter(clients),
+      clientRegistry: clients,
       accounts: accountRepository,
       resources,
       signingKeys,
@@ -94,7 +104,6 @@ export async function openServices(config: Config, logger: Logger, options: Open
       views,
       logger,
     });
-    const clients = new ClientRegistry(db.prisma, providerClientValidator(provider), changes);
 
     return { config, logger, db, store, accounts, clients, resources, provider, views, cookieKeys, close };
   } catch (error) {

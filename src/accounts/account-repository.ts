@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { isSafeIdentifier } from '../http/safe-text.ts';
 
 export interface Account {
   readonly id: string;
@@ -9,6 +10,8 @@ export interface Account {
   readonly name: string | null;
   readonly emailVerified: boolean;
   readonly disabled: boolean;
+  /** Sessions and tokens issued before this instant are dead; null when never ended. */
+  readonly sessionsRevokedAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -34,7 +37,7 @@ export class AccountNotFoundError extends Error {
 /** Emails are unique regardless of case: stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-const PUBLIC_FIELDS = { id: true, email: true, name: true, emailVerified: true, disabled: true, createdAt: true, updatedAt: true } as const;
+const PUBLIC_FIELDS = { id: true, email: true, name: true, emailVerified: true, disabled: true, sessionsRevokedAt: true, createdAt: true, updatedAt: true } as const;
 
 export class AccountRepository {
   readonly #prisma: PrismaClient;
@@ -67,19 +70,23 @@ export class AccountRepository {
 
   /** By id, as userinfo and token requests ask: cached, and dropped everywhere when the account changes. */
   async findById(id: string): Promise<Account | null> {
+    if (!isSafeIdentifier(id, 128)) return null;
     const load = async (key: string) => (await this.#prisma.account.findUnique({ where: { id: key }, select: PUBLIC_FIELDS })) ?? undefined;
     return (await (this.#cache ? this.#cache.get(id, load) : load(id))) ?? null;
   }
 
-  findByEmailWithHash(email: string): Promise<AccountWithHash | null> {
+  async findByEmailWithHash(email: string): Promise<AccountWithHash | null> {
+    if (!isSafeIdentifier(email, 320)) return null;
     return this.#prisma.account.findUnique({ where: { email: normalizeEmail(email) } });
   }
 
   /** Finds by id, or by email when the reference contains "@". */
   async resolve(reference: string): Promise<Account> {
-    const account = reference.includes('@')
-      ? await this.#prisma.account.findUnique({ where: { email: normalizeEmail(reference) }, select: PUBLIC_FIELDS })
-      : await this.findById(reference);
+    const account = !isSafeIdentifier(reference, 320)
+      ? null
+      : reference.includes('@')
+        ? await this.#prisma.account.findUnique({ where: { email: normalizeEmail(reference) }, select: PUBLIC_FIELDS })
+        : await this.findById(reference);
     if (!account) throw new AccountNotFoundError(reference);
     return account;
   }
@@ -88,13 +95,34 @@ export class AccountRepository {
     return this.#prisma.account.findMany({ orderBy: { createdAt: 'asc' }, select: PUBLIC_FIELDS });
   }
 
+  /** Disabling also ends every session and token issued so far, so enabling again revives nothing. */
   async setDisabled(id: string, disabled: boolean): Promise<Account> {
-    const account = await this.#prisma.account.update({ where: { id }, data: { disabled }, select: PUBLIC_FIELDS });
-    await this.#changes?.publish({ kind: 'account', id });
+    const data = disabled ? { disabled, sessionsRevokedAt: new Date() } : { disabled };
+    const account = await this.#prisma.account.update({ where: { id }, data, select: PUBLIC_FIELDS });
+    await this.#changed(id);
     return account;
   }
 
-  async setPasswordHash(id: string, passwordHash: string): Promise<void> {
-    await this.#prisma.account.update({ where: { id }, data: { passwordHash } });
+  /** A new password; with `endSessions`, everything issued before it is dead. */
+  async setPasswordHash(id: string, passwordHash: string, { endSessions = false } = {}): Promise<void> {
+    await this.#prisma.account.update({ where: { id }, data: endSessions ? { passwordHash, sessionsRevokedAt: new Date() } : { passwordHash } });
+    if (endSessions) await this.#changed(id);
+  }
+
+  /** Marks every session and token issued until now as dead (stateless JWTs are judged by it). */
+  async markSessionsRevoked(id: string): Promise<void> {
+    await this.#prisma.account.update({ where: { id }, data: { sessionsRevokedAt: new Date() } });
+    await this.#changed(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    const { count } = await this.#prisma.account.deleteMany({ where: { id } });
+    if (count === 0) throw new AccountNotFoundError(id);
+    await this.#changed(id);
+  }
+
+  async #changed(id: string): Promise<void> {
+    this.#cache?.invalidate(id);
+    await this.#changes?.publish({ kind: 'account', id });
   }
 }

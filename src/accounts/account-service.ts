@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountRepository} from './account-repository.ts';
+import type { AccountRepository } from './account-repository.ts';
 import { type Account } from './account-repository.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
@@ -15,15 +15,22 @@ export const newAccountSchema = z.object({
 
 export const passwordSchema = newAccountSchema.shape.password;
 
+/** Ends what an account was issued: its sessions, grants and the tokens of those grants. */
+export interface SessionRevoker {
+  revokeAccount(accountId: string): Promise<void>;
+}
+
 /** Account use cases shared by the login form and the CLI. */
 export class AccountService {
   readonly repository: AccountRepository;
   readonly #hasher: PasswordHasher;
+  readonly #sessions: SessionRevoker | undefined;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(repository: AccountRepository, hasher: PasswordHasher) {
+  constructor(repository: AccountRepository, hasher: PasswordHasher, sessions?: SessionRevoker) {
     this.repository = repository;
     this.#hasher = hasher;
+    this.#sessions = sessions;
   }
 
   async register(input: z.input<typeof newAccountSchema>): Promise<Account> {
@@ -32,9 +39,37 @@ export class AccountService {
     return this.repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
   }
 
+  /** A new password ends every session and grant of the account, on every instance. */
   async setPassword(reference: string, password: string): Promise<Account> {
     const account = await this.repository.resolve(reference);
-    await this.repository.setPasswordHash(account.id, await this.#hasher.hash(passwordSchema.parse(password)));
+    const passwordHash = await this.#hasher.hash(passwordSchema.parse(password));
+    await this.repository.setPasswordHash(account.id, passwordHash, { endSessions: true });
+    await this.#sessions?.revokeAccount(account.id);
+    return account;
+  }
+
+  /** Disabling revokes rather than pauses: enabling again brings no session or token back. */
+  async setDisabled(reference: string, disabled: boolean): Promise<Account> {
+    const account = await this.repository.resolve(reference);
+    const updated = await this.repository.setDisabled(account.id, disabled);
+    if (disabled) await this.#sessions?.revokeAccount(account.id);
+    return updated;
+  }
+
+  /** Signs the account out everywhere: every session, grant, refresh token and opaque access token ends. */
+  async signOutEverywhere(reference: string): Promise<Account> {
+    const account = await this.repository.resolve(reference);
+    await this.repository.markSessionsRevoked(account.id);
+    await this.#sessions?.revokeAccount(account.id);
+    return account;
+  }
+
+  /** Deletes the account after revoking everything it was issued. */
+  async delete(reference: string): Promise<Account> {
+    const account = await this.repository.resolve(reference);
+    await this.repository.markSessionsRevoked(account.id);
+    await this.#sessions?.revokeAccount(account.id);
+    await this.repository.delete(account.id);
     return account;
   }
 

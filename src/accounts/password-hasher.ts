@@ -1,5 +1,5 @@
 import type * as Argon2Binding from '@node-rs/argon2';
-
+import { WorkQueue, type WorkQueueOptions } from './work-queue.ts';
 
 export interface Argon2Parameters {
   readonly memoryCost: number;
@@ -18,24 +18,42 @@ const PHC_PARAMETERS = /^\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$/;
 let binding: Promise<typeof Argon2Binding> | undefined;
 const argon2 = () => (binding ??= import('@node-rs/argon2'));
 
-/** argon2id hashing on libuv's thread pool, so hashing never blocks the event loop. */
+/**
+ * argon2id hashing on libuv's thread pool, so hashing never blocks the event loop. With `queue`,
+ * at most `concurrency` hashes run at once (each holds ~memoryCost KiB and a pool thread that file
+ * and DNS work also need); a verify that cannot start within the wait timeout rejects with
+ * QueueTimeoutError instead of piling up.
+ */
 export class PasswordHasher {
   readonly #parameters: Argon2Parameters;
+  readonly #queue: WorkQueue | undefined;
 
-  constructor(parameters: Argon2Parameters = OWASP_ARGON2ID) {
+  constructor(parameters: Argon2Parameters = OWASP_ARGON2ID, queue?: WorkQueueOptions) {
     this.#parameters = parameters;
+    this.#queue = queue ? new WorkQueue(queue) : undefined;
   }
 
-  async hash(password: string): Promise<string> {
-    return (await argon2()).hash(password, { algorithm: ARGON2ID as never, ...this.#parameters });
+  /**
+   * Waits for a slot however long it takes: its callers (registration, rehash after a correct
+   * password, the account service's cached timing-equalizer hash) must not fail because sign-ins are busy.
+   */
+  hash(password: string): Promise<string> {
+    return this.#bounded(async () => (await argon2()).hash(password, { algorithm: ARGON2ID as never, ...this.#parameters }), true);
   }
 
-  async verify(encoded: string, password: string): Promise<boolean> {
-    try {
-      return await (await argon2()).verify(encoded, password);
-    } catch {
-      return false;
-    }
+  /** False for a wrong password or a malformed hash; rejects only when the queue wait times out. */
+  verify(encoded: string, password: string): Promise<boolean> {
+    return this.#bounded(async () => {
+      try {
+        return await (await argon2()).verify(encoded, password);
+      } catch {
+        return false;
+      }
+    }, false);
+  }
+
+  #bounded<T>(work: () => Promise<T>, waitIndefinitely: boolean): Promise<T> {
+    return this.#queue ? this.#queue.run(work, { waitIndefinitely }) : work();
   }
 
   /** True when the hash was made with other parameters (or another algorithm) than the current ones. */

@@ -1,8 +1,8 @@
 import { Cluster, Redis } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
-import { MemoryAdapter, MemoryStore } from './memory-adapter.ts';
+import { MemoryArtifacts } from './memory-adapter.ts';
 import type { ArtifactAdapter } from './models.ts';
-import { RedisAdapter, type RedisConnection } from './redis-adapter.ts';
+import { RedisArtifacts, type RedisConnection } from './redis-adapter.ts';
 
 /** Where oidc-provider's short-lived artifacts live: Redis, or the embedded in-process store. */
 export interface ArtifactStore {
@@ -11,6 +11,14 @@ export interface ArtifactStore {
   /** The Redis connection, for features that share it (rate limiting); undefined when embedded. */
   readonly redis: RedisConnection | undefined;
   adapterFor(model: string): ArtifactAdapter;
+  /** Destroys every Session and Grant of the account, and every token and code of those grants. */
+  revokeAccount(accountId: string): Promise<void>;
+  /**
+   * Destroys every Grant of the client with its tokens and codes, and every stored artifact of the
+   * client without a grant (client credentials tokens, pushed requests, interactions, device codes).
+   * JWT access tokens are not stored, so they stay valid where verified locally until they expire.
+   */
+  revokeClient(clientId: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -56,16 +64,14 @@ export function createRedisConnection(url: string, cluster: boolean, logger: Log
 export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger): ArtifactStore {
   if ('url' in options) {
     const redis = createRedisConnection(options.url, options.cluster, logger);
-    const adapters = new Map<string, ArtifactAdapter>();
+    const artifacts = new RedisArtifacts(redis, options.keyPrefix);
     return {
       kind: 'redis',
       keyPrefix: options.keyPrefix,
       redis,
-      adapterFor(model) {
-        let adapter = adapters.get(model);
-        if (!adapter) adapters.set(model, (adapter = new RedisAdapter(model, redis, options.keyPrefix)));
-        return adapter;
-      },
+      adapterFor: (model) => artifacts.adapterFor(model),
+      revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
+      revokeClient: (clientId) => artifacts.revokeClient(clientId),
       async ping() {
         const answer = await redis.ping();
         if (answer !== 'PONG') throw new Error('unexpected PING answer');
@@ -77,20 +83,17 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
   }
 
   logger.warn('REDIS_URL is not set: sessions and tokens live in this process only (single instance, lost on restart)');
-  const store = new MemoryStore();
-  const adapters = new Map<string, ArtifactAdapter>();
+  const artifacts = new MemoryArtifacts();
   return {
     kind: 'embedded',
     keyPrefix: options.keyPrefix,
     redis: undefined,
-    adapterFor(model) {
-      let adapter = adapters.get(model);
-      if (!adapter) adapters.set(model, (adapter = new MemoryAdapter(model, store)));
-      return adapter;
-    },
+    adapterFor: (model) => artifacts.adapterFor(model),
+    revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
+    revokeClient: (clientId) => artifacts.revokeClient(clientId),
     async ping() {},
     async close() {
-      store.close();
+      artifacts.close();
     },
   };
 }

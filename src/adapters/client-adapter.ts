@@ -1,27 +1,19 @@
-import type { PrismaClient } from '../generated/prisma/client.ts';
-import type { LookupCache } from '../cache/lookup-cache.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { AdapterPayload, ArtifactAdapter } from './models.ts';
 
 /**
- * oidc-provider's Client model, read from PostgreSQL: clients are created by the CLI (or the admin
- * API), never through the provider, so every write method refuses.
+ * oidc-provider's Client model, read through the client registry (cached, one owner): clients are
+ * created by the CLI (or the admin API), never through the provider, so every write method refuses.
  */
 export class ClientAdapter implements ArtifactAdapter {
-  readonly #prisma: PrismaClient;
-  readonly #cache: LookupCache<AdapterPayload> | undefined;
+  readonly #clients: Pick<ClientRegistry, 'find'>;
 
-  constructor(prisma: PrismaClient, cache?: LookupCache<AdapterPayload>) {
-    this.#prisma = prisma;
-    this.#cache = cache;
+  constructor(clients: Pick<ClientRegistry, 'find'>) {
+    this.#clients = clients;
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    return this.#cache ? this.#cache.get(id, (key) => this.#load(key)) : this.#load(id);
-  }
-
-  async #load(id: string): Promise<AdapterPayload | undefined> {
-    const row = await this.#prisma.client.findUnique({ where: { clientId: id }, select: { metadata: true } });
-    return row ? (row.metadata as AdapterPayload) : undefined;
+    return (await this.#clients.find(id))?.providerMetadata;
   }
 
   upsert(): Promise<void> {

@@ -1,10 +1,18 @@
 import {
   AlreadyConsumedError,
-  CONSUMABLE_MODELS,
-  GRANTABLE_MODELS,
+  deserializePayload,
+  digest,
   epochSeconds,
+  lookupsOf,
+  memberOf,
+  ownershipOf,
+  parseMember,
+  serializePayload,
+  ttlSeconds,
   type AdapterPayload,
   type ArtifactAdapter,
+  type Lookup,
+  type OwnerIndex,
 } from './models.ts';
 
 interface Entry<T> {
@@ -14,12 +22,17 @@ interface Entry<T> {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
+const expiryOf = (ttl: number): number => (ttl > 0 ? Date.now() + ttl * 1000 : Infinity);
+
 /**
  * The embedded artifact store used when no REDIS_URL is set: one process, kept in memory, expired
- * entries swept periodically. Same semantics as the Redis adapter (the contract suite runs on both).
+ * entries and index members swept periodically. Same layout and semantics as the Redis store (the
+ * contract suite runs on both): entries are keyed `Model:digest`, indexes `grant|account|client:digest`.
  */
 export class MemoryStore {
   readonly #entries = new Map<string, Entry<unknown>>();
+  /** index key -> member -> when the member expires (ms); an index lives as long as its longest member. */
+  readonly #indexes = new Map<string, Map<string, number>>();
   readonly #sweeper: NodeJS.Timeout;
 
   constructor() {
@@ -38,20 +51,47 @@ export class MemoryStore {
   }
 
   set(key: string, value: unknown, ttlSeconds: number): void {
-    this.#entries.set(key, { value, expiresAt: ttlSeconds > 0 ? Date.now() + ttlSeconds * 1000 : Infinity });
-  }
-
-  expiresAt(key: string): number | undefined {
-    return this.#entries.get(key)?.expiresAt;
+    this.#entries.set(key, { value, expiresAt: expiryOf(ttlSeconds) });
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
   }
 
+  addToIndex(indexKey: string, member: string, expiresAt: number): void {
+    let members = this.#indexes.get(indexKey);
+    if (!members) this.#indexes.set(indexKey, (members = new Map<string, number>()));
+    members.set(member, expiresAt);
+  }
+
+  indexMembers(indexKey: string): string[] {
+    const now = Date.now();
+    return [...(this.#indexes.get(indexKey) ?? [])].filter(([, expiresAt]) => expiresAt > now).map(([member]) => member);
+  }
+
+  removeFromIndex(indexKey: string, members: readonly string[]): void {
+    const index = this.#indexes.get(indexKey);
+    if (!index) return;
+    for (const member of members) index.delete(member);
+    if (index.size === 0) this.#indexes.delete(indexKey);
+  }
+
   sweep(): void {
     const now = Date.now();
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
+    for (const [key, members] of this.#indexes) {
+      for (const [member, expiresAt] of members) if (expiresAt <= now) members.delete(member);
+      if (members.size === 0) this.#indexes.delete(key);
+    }
+  }
+
+  /** Every live key with its value, indexes included (members as arrays): for tests and diagnostics. */
+  *dump(): Generator<[string, unknown]> {
+    for (const key of this.#entries.keys()) {
+      const value = this.get(key);
+      if (value !== undefined) yield [key, value];
+    }
+    for (const key of this.#indexes.keys()) yield [key, this.indexMembers(key)];
   }
 
   get size(): number {
@@ -61,6 +101,7 @@ export class MemoryStore {
   close(): void {
     clearInterval(this.#sweeper);
     this.#entries.clear();
+    this.#indexes.clear();
   }
 }
 
@@ -68,6 +109,9 @@ interface StoredArtifact {
   payload: string;
   consumed?: number;
 }
+
+const indexKey = (index: OwnerIndex, ownerId: string): string => `${index}:${digest(ownerId)}`;
+const lookupKey = (lookup: Lookup, value: string): string => `${lookup}:${digest(value)}`;
 
 export class MemoryAdapter implements ArtifactAdapter {
   readonly #model: string;
@@ -78,64 +122,93 @@ export class MemoryAdapter implements ArtifactAdapter {
     this.#store = store;
   }
 
-  #key(id: string): string {
-    return `${this.#model}:${id}`;
-  }
-
   async upsert(id: string, payload: AdapterPayload, expiresIn?: number): Promise<void> {
-    const ttl = expiresIn && expiresIn > 0 ? Math.ceil(expiresIn) : 0;
-    const key = this.#key(id);
+    const ttl = ttlSeconds(expiresIn);
+    const idDigest = digest(id);
+    const member = memberOf(this.#model, idDigest);
+    for (const { index, ownerId } of ownershipOf(this.#model, payload)) this.#store.addToIndex(indexKey(index, ownerId), member, expiryOf(ttl));
     // Stored serialized, as in Redis, so callers can never mutate what is stored.
-    this.#store.set(key, { payload: JSON.stringify(payload) } satisfies StoredArtifact, ttl);
-
-    if (GRANTABLE_MODELS.has(this.#model) && payload.grantId) {
-      const indexKey = `grant:${payload.grantId}`;
-      const members = this.#store.get<Set<string>>(indexKey) ?? new Set<string>();
-      members.add(key);
-      const current = this.#store.expiresAt(indexKey);
-      const wanted = ttl ? Date.now() + ttl * 1000 : Infinity;
-      const keepFor = Math.max(current ?? 0, wanted);
-      this.#store.set(indexKey, members, Number.isFinite(keepFor) ? Math.ceil((keepFor - Date.now()) / 1000) : 0);
-    }
-    if (payload.uid && this.#model === 'Session') this.#store.set(`sessionUid:${payload.uid}`, id, ttl);
-    if (payload.userCode) this.#store.set(`userCode:${payload.userCode}`, id, ttl);
+    this.#store.set(member, { payload: serializePayload(this.#model, id, payload) } satisfies StoredArtifact, ttl);
+    for (const { lookup, value } of lookupsOf(this.#model, payload)) this.#store.set(lookupKey(lookup, value), idDigest, ttl);
   }
 
   async find(id: string): Promise<AdapterPayload | undefined> {
-    const stored = this.#store.get<StoredArtifact>(this.#key(id));
-    if (!stored) return undefined;
-    const payload = JSON.parse(stored.payload) as AdapterPayload;
-    return stored.consumed ? { ...payload, consumed: stored.consumed } : payload;
+    return this.#read(digest(id), id);
   }
 
   async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-    const id = this.#store.get<string>(`sessionUid:${uid}`);
-    return id ? this.find(id) : undefined;
+    return this.#findByLookup('sessionUid', uid);
   }
 
   async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-    const id = this.#store.get<string>(`userCode:${userCode}`);
-    return id ? this.find(id) : undefined;
+    return this.#findByLookup('userCode', userCode);
   }
 
   async consume(id: string): Promise<void> {
-    const stored = this.#store.get<StoredArtifact>(this.#key(id));
+    const stored = this.#store.get<StoredArtifact>(memberOf(this.#model, digest(id)));
     // Gone between find and consume (revoked or expired meanwhile): not usable either.
     if (!stored) throw new AlreadyConsumedError(this.#model, undefined);
-    if (stored.consumed && CONSUMABLE_MODELS.has(this.#model)) {
-      const payload = JSON.parse(stored.payload) as AdapterPayload;
+    if (stored.consumed) {
+      const payload = deserializePayload(this.#model, id, stored.payload, stored.consumed);
       throw new AlreadyConsumedError(this.#model, payload.grantId);
     }
     stored.consumed = epochSeconds();
   }
 
   async destroy(id: string): Promise<void> {
-    this.#store.delete(this.#key(id));
+    this.#store.delete(memberOf(this.#model, digest(id)));
   }
 
   async revokeByGrantId(grantId: string): Promise<void> {
-    const indexKey = `grant:${grantId}`;
-    for (const member of this.#store.get<Set<string>>(indexKey) ?? []) this.#store.delete(member);
-    this.#store.delete(indexKey);
+    revokeIndex(this.#store, indexKey('grant', grantId));
+  }
+
+  #findByLookup(lookup: Lookup, value: string): AdapterPayload | undefined {
+    const idDigest = this.#store.get<string>(lookupKey(lookup, value));
+    return idDigest ? this.#read(idDigest, undefined) : undefined;
+  }
+
+  #read(idDigest: string, id: string | undefined): AdapterPayload | undefined {
+    const stored = this.#store.get<StoredArtifact>(memberOf(this.#model, idDigest));
+    return stored ? deserializePayload(this.#model, id, stored.payload, stored.consumed) : undefined;
+  }
+}
+
+/** Destroys every member of an index (a Grant member together with its own grant index), then the entries it listed. */
+function revokeIndex(store: MemoryStore, key: string): void {
+  const members = store.indexMembers(key);
+  for (const member of members) {
+    const { model, idDigest } = parseMember(member);
+    if (model === 'Grant') revokeIndex(store, `grant:${idDigest}`);
+    store.delete(member);
+  }
+  store.removeFromIndex(key, members);
+}
+
+/** The embedded store: one adapter per model over one MemoryStore, plus account and client revocation. */
+export class MemoryArtifacts {
+  readonly store: MemoryStore;
+  readonly #adapters = new Map<string, MemoryAdapter>();
+
+  constructor(store = new MemoryStore()) {
+    this.store = store;
+  }
+
+  adapterFor(model: string): ArtifactAdapter {
+    let adapter = this.#adapters.get(model);
+    if (!adapter) this.#adapters.set(model, (adapter = new MemoryAdapter(model, this.store)));
+    return adapter;
+  }
+
+  async revokeAccount(accountId: string): Promise<void> {
+    revokeIndex(this.store, indexKey('account', accountId));
+  }
+
+  async revokeClient(clientId: string): Promise<void> {
+    revokeIndex(this.store, indexKey('client', clientId));
+  }
+
+  close(): void {
+    this.store.close();
   }
 }

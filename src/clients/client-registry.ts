@@ -1,20 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import type { ChangeFeed } from '../cache/change-feed.ts';
+import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { isSafeIdentifier } from '../http/safe-text.ts';
+import { providerMetadataOf, toClientRecord, type ClientMetadata, type ClientRecord } from './client-record.ts';
+import { enforceClientPolicy, validClientId } from './client-policy.ts';
+import { MIN_CLIENT_SECRET_LENGTH, generateClientSecret, hashClientSecret } from './client-secret.ts';
+import { ClientNotFoundError, InvalidClientMetadataError } from './errors.ts';
 
-export type ClientMetadata = Record<string, unknown> & { client_id: string; client_secret?: string };
+export type { ClientMetadata, ClientRecord } from './client-record.ts';
+export { ClientNotFoundError, InvalidClientMetadataError } from './errors.ts';
 
-/** RFC 7591 registration response: client_id, client_secret when confidential, and all metadata. */
+/** RFC 7591 registration response: client_id, client_secret when newly issued, and all metadata. */
 export type RegistrationResponse = ClientMetadata & { client_id_issued_at: number; client_secret_expires_at?: number };
-
-export class InvalidClientMetadataError extends Error {
-  override readonly name = 'InvalidClientMetadataError';
-  readonly error = 'invalid_client_metadata';
-}
-
-export class ClientNotFoundError extends Error {
-  override readonly name = 'ClientNotFoundError';
-}
 
 /** Checks metadata the way the provider will use it, and returns it with every default filled in. */
 export interface ClientValidator {
@@ -22,94 +20,171 @@ export interface ClientValidator {
   needsSecret(metadata: Record<string, unknown>): boolean;
 }
 
-const FORBIDDEN_RESPONSE_TYPE = /(^|\s)(token|id_token)(\s|$)/;
-const FORBIDDEN_GRANTS = new Set(['implicit', 'password']);
-const CLIENT_ID = /^[A-Za-z0-9._~-]{3,128}$/;
-const MIN_SECRET_LENGTH = 32;
+/** Ends everything issued to a client (its grants and tokens in the artifact store). */
+export interface ClientRevoker {
+  revokeClient(clientId: string): Promise<void>;
+}
 
-/** Clients live in PostgreSQL; the provider reads them through the Client adapter on each use. */
+export interface ClientRegistryOptions {
+  /** Resolved at first use: the provider that validates metadata is built after this registry. */
+  readonly validator: () => ClientValidator;
+  readonly cache?: LookupCache<ClientRecord> | undefined;
+  readonly changes?: ChangeFeed | undefined;
+  readonly revoker?: ClientRevoker | undefined;
+  readonly production?: boolean | undefined;
+}
+
+const SERVER_MANAGED = ['client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
+
+const asObject = (input: unknown, what: string): Record<string, unknown> => {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidClientMetadataError(`${what} must be a JSON object`);
+  return { ...(input as Record<string, unknown>) };
+};
+
+/** RFC 7396 JSON merge patch of one level of client metadata: `null` removes a field. */
+function mergePatch(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}
+
+/**
+ * The one owner of client registrations: policy, secret hashing, storage, the cached lookup the
+ * provider reads through, and revocation of everything a deleted client was issued.
+ */
 export class ClientRegistry {
   readonly #prisma: PrismaClient;
-  readonly #validator: ClientValidator;
-  readonly #changes: ChangeFeed | undefined;
+  readonly #options: ClientRegistryOptions;
 
-  constructor(prisma: PrismaClient, validator: ClientValidator, changes?: ChangeFeed) {
+  constructor(prisma: PrismaClient, options: ClientRegistryOptions) {
     this.#prisma = prisma;
-    this.#validator = validator;
-    this.#changes = changes;
+    this.#options = options;
+  }
+
+  /** Problems with `metadata` that are refused in production and only reported in development. */
+  warningsFor(metadata: unknown): string[] {
+    try {
+      return enforceClientPolicy(asObject(metadata, 'client metadata'), { production: false });
+    } catch {
+      return [];
+    }
   }
 
   async create(input: unknown): Promise<RegistrationResponse> {
-    if (!input || typeof input !== 'object' || Array.isArray(input)) {
-      throw new InvalidClientMetadataError('client metadata must be a JSON object');
-    }
-    const metadata = { ...(input as Record<string, unknown>) };
-    for (const field of ['client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri']) {
-      delete metadata[field];
-    }
-    enforcePolicy(metadata);
-
-    const clientId = metadata.client_id === undefined ? randomBytes(16).toString('base64url') : metadata.client_id;
-    if (typeof clientId !== 'string' || !CLIENT_ID.test(clientId)) {
-      throw new InvalidClientMetadataError('client_id must be 3-128 characters of letters, digits, ".", "_", "~" or "-"');
-    }
-    metadata.client_id = clientId;
-
-    if (this.#validator.needsSecret(metadata)) {
-      if (metadata.client_secret === undefined) metadata.client_secret = randomBytes(32).toString('base64url');
-      else if (typeof metadata.client_secret !== 'string' || metadata.client_secret.length < MIN_SECRET_LENGTH) {
-        throw new InvalidClientMetadataError(`client_secret must be at least ${MIN_SECRET_LENGTH} characters (or omit it to have one generated)`);
-      }
-    } else {
-      delete metadata.client_secret;
-    }
-
-    const normalized = await this.#validator.normalize(metadata as ClientMetadata);
+    const metadata = asObject(input, 'client metadata');
+    for (const field of SERVER_MANAGED) delete metadata[field];
+    metadata.client_id = validClientId(metadata.client_id ?? randomBytes(16).toString('base64url'));
+    const { normalized, secret } = await this.#prepare(metadata, { keepSecretHash: undefined });
     const stored = await this.#prisma.client.createMany({
-      data: [{ clientId, metadata: normalized as Prisma.InputJsonObject }],
+      data: [{ clientId: normalized.client_id, metadata: normalized as Prisma.InputJsonObject, secretHash: secret.hash ?? null }],
       skipDuplicates: true,
     });
-    if (stored.count === 0) throw new InvalidClientMetadataError(`client_id ${clientId} is already registered`);
-    const issuedAt = Math.floor(Date.now() / 1000);
-    return {
-      ...normalized,
-      client_id_issued_at: issuedAt,
-      ...(normalized.client_secret ? { client_secret_expires_at: 0 } : {}),
-    };
+    if (stored.count === 0) throw new InvalidClientMetadataError(`client_id ${normalized.client_id} is already registered`);
+    // A client deleted while an instance cached it must not come back from that cache.
+    await this.#changed(normalized.client_id);
+    return this.#response(normalized, secret.plain, Math.floor(Date.now() / 1000));
+  }
+
+  /**
+   * Changes a client in place (RFC 7396 merge patch of its metadata; `client_id` cannot change).
+   * A client that becomes confidential gets a new secret, returned once; one that becomes public
+   * loses its secret.
+   */
+  async update(clientId: string, patchInput: unknown): Promise<RegistrationResponse> {
+    const current = await this.#load(clientId);
+    if (!current) throw new ClientNotFoundError(`no client ${clientId}`);
+    const patch = asObject(patchInput, 'client metadata patch');
+    for (const field of SERVER_MANAGED) delete patch[field];
+    if (patch.client_id !== undefined && patch.client_id !== clientId) throw new InvalidClientMetadataError('client_id cannot be changed');
+    if (patch.client_secret !== undefined) throw new InvalidClientMetadataError('client_secret cannot be set by an update; rotate the secret instead');
+    const metadata = mergePatch(current.metadata, patch);
+    metadata.client_id = clientId;
+    const { normalized, secret } = await this.#prepare(metadata, { keepSecretHash: current.secretHash });
+    await this.#prisma.client.update({
+      where: { clientId },
+      data: { metadata: normalized as Prisma.InputJsonObject, secretHash: secret.hash ?? null },
+    });
+    await this.#changed(clientId);
+    return this.#response(normalized, secret.plain, Math.floor(current.createdAt.getTime() / 1000));
+  }
+
+  /** Issues a new secret for a confidential client; the old one stops working at once. */
+  async rotateSecret(clientId: string): Promise<{ client_id: string; client_secret: string }> {
+    const current = await this.#load(clientId);
+    if (!current) throw new ClientNotFoundError(`no client ${clientId}`);
+    if (!current.secretHash) throw new InvalidClientMetadataError(`client ${clientId} is public and has no secret`);
+    const plain = generateClientSecret();
+    await this.#prisma.client.update({ where: { clientId }, data: { secretHash: hashClientSecret(plain) } });
+    await this.#changed(clientId);
+    return { client_id: clientId, client_secret: plain };
+  }
+
+  /** The registration for `clientId`, cached; dropped on every instance when it changes. */
+  async find(clientId: string): Promise<ClientRecord | undefined> {
+    if (!isSafeIdentifier(clientId)) return undefined;
+    const cache = this.#options.cache;
+    return cache ? cache.get(clientId, (key) => this.#load(key)) : this.#load(clientId);
   }
 
   async list(): Promise<ClientMetadata[]> {
     const rows = await this.#prisma.client.findMany({ orderBy: { createdAt: 'asc' } });
-    return rows.map((row) => withoutSecret(row.metadata as ClientMetadata));
+    return rows.map((row) => row.metadata as ClientMetadata);
   }
 
-  async show(clientId: string, { includeSecret = false } = {}): Promise<ClientMetadata> {
-    const row = await this.#prisma.client.findUnique({ where: { clientId } });
-    if (!row) throw new ClientNotFoundError(`no client ${clientId}`);
-    const metadata = row.metadata as ClientMetadata;
-    return includeSecret ? metadata : withoutSecret(metadata);
+  async show(clientId: string): Promise<ClientMetadata> {
+    const record = await this.#load(clientId);
+    if (!record) throw new ClientNotFoundError(`no client ${clientId}`);
+    return record.metadata;
   }
 
+  /** Deletes a client and revokes every grant and token it was issued, so re-creating its id revives nothing. */
   async delete(clientId: string): Promise<void> {
     const { count } = await this.#prisma.client.deleteMany({ where: { clientId } });
     if (count === 0) throw new ClientNotFoundError(`no client ${clientId}`);
-    await this.#changes?.publish({ kind: 'client', id: clientId });
+    await this.#changed(clientId);
+    await this.#options.revoker?.revokeClient(clientId);
   }
-}
 
-function withoutSecret(metadata: ClientMetadata): ClientMetadata {
-  const { client_secret: _secret, ...rest } = metadata;
-  return rest;
-}
-
-// RFC 9700: no implicit or hybrid flows, no resource owner password credentials.
-function enforcePolicy(metadata: Record<string, unknown>): void {
-  const responseTypes = metadata.response_types;
-  if (Array.isArray(responseTypes) && responseTypes.some((type) => typeof type === 'string' && FORBIDDEN_RESPONSE_TYPE.test(type))) {
-    throw new InvalidClientMetadataError('response_types: only "code" is supported (implicit and hybrid flows are disabled, RFC 9700)');
+  async #load(clientId: string): Promise<ClientRecord | undefined> {
+    if (!isSafeIdentifier(clientId)) return undefined;
+    const row = await this.#prisma.client.findUnique({ where: { clientId } });
+    return row ? toClientRecord(row) : undefined;
   }
-  const grantTypes = metadata.grant_types;
-  if (Array.isArray(grantTypes) && grantTypes.some((grant) => FORBIDDEN_GRANTS.has(grant as string))) {
-    throw new InvalidClientMetadataError('grant_types: implicit and password grants are disabled (RFC 9700)');
+
+  async #prepare(metadata: Record<string, unknown>, { keepSecretHash }: { keepSecretHash: string | undefined }) {
+    enforceClientPolicy(metadata, { production: this.#options.production === true });
+    const validator = this.#options.validator();
+    const secret: { plain?: string; hash?: string } = {};
+    if (validator.needsSecret(metadata)) {
+      const chosen = metadata.client_secret;
+      if (chosen !== undefined && (typeof chosen !== 'string' || chosen.length < MIN_CLIENT_SECRET_LENGTH)) {
+        throw new InvalidClientMetadataError(`client_secret must be at least ${MIN_CLIENT_SECRET_LENGTH} characters (or omit it to have one generated)`);
+      }
+      if (typeof chosen === 'string') secret.plain = chosen;
+      else if (!keepSecretHash) secret.plain = generateClientSecret();
+      secret.hash = secret.plain === undefined ? keepSecretHash : hashClientSecret(secret.plain);
+    }
+    delete metadata.client_secret;
+    // The provider checks exactly what it will be given.
+    const checked = await validator.normalize(providerMetadataOf(metadata as ClientMetadata, secret.hash) as ClientMetadata);
+    const { client_secret: _hash, scope: _oidcPart, ...normalized } = checked;
+    const scope = metadata.scope;
+    return { normalized: { ...normalized, ...(scope === undefined ? {} : { scope }) } as ClientMetadata, secret };
+  }
+
+  #response(metadata: ClientMetadata, plainSecret: string | undefined, issuedAt: number): RegistrationResponse {
+    return {
+      ...metadata,
+      ...(plainSecret ? { client_secret: plainSecret, client_secret_expires_at: 0 } : {}),
+      client_id_issued_at: issuedAt,
+    };
+  }
+
+  async #changed(clientId: string): Promise<void> {
+    this.#options.cache?.invalidate(clientId);
+    await this.#options.changes?.publish({ kind: 'client', id: clientId });
   }
 }

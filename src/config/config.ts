@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { PRIVATE_RANGES, parseProxyList } from '../http/proxy-trust.ts';
 import { environmentSchema } from './schema.ts';
 
 export interface Config {
@@ -11,7 +12,8 @@ export interface Config {
   readonly dataDir: string;
   /** Explicit cookie keys, or undefined to generate and store them (development only). */
   readonly cookieKeys: readonly string[] | undefined;
-  readonly trustProxy: boolean;
+  /** Addresses and CIDR ranges of the proxies whose X-Forwarded-* headers are believed; empty: none. */
+  readonly trustProxy: readonly string[];
   readonly migrateOnStart: boolean;
   readonly logLevel: string;
   readonly ttl: {
@@ -24,8 +26,27 @@ export interface Config {
     readonly interaction: number;
     readonly grant: number;
   };
+  readonly authorizationRequests: {
+    readonly rateLimit: number;
+    readonly rateWindowSeconds: number;
+    readonly maxParameterLength: number;
+    readonly maxTotalLength: number;
+  };
+  readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly maxConnections: number };
+  /** Encrypts private signing keys and stored cookie keys at rest; undefined: stored as they are. */
+  readonly keyEncryptionKey: string | undefined;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
-  readonly loginThrottle: { readonly maxAttempts: number; readonly windowSeconds: number };
+  readonly loginThrottle: {
+    readonly maxAttempts: number;
+    readonly windowSeconds: number;
+    readonly maxFailuresPerAddress: number;
+    readonly addressWindowSeconds: number;
+    readonly maxFailuresPerAccount: number;
+    readonly accountWindowSeconds: number;
+    readonly knownAddressSeconds: number;
+    readonly maxInFlightPerAddress: number;
+  };
+  readonly passwordHashQueue: { readonly concurrency: number; readonly waitTimeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -38,6 +59,7 @@ export class ConfigError extends Error {
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+const MIN_KEY_ENCRYPTION_KEY_LENGTH = 32;
 const MIN_COOKIE_KEY_LENGTH = 32;
 
 /**
@@ -60,6 +82,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const cookieKeys = env.COOKIE_KEYS?.split(',').map((key) => key.trim()).filter(Boolean);
   if (cookieKeys && cookieKeys.some((key) => key.length < MIN_COOKIE_KEY_LENGTH)) {
     problems.push(`COOKIE_KEYS: every key must be at least ${MIN_COOKIE_KEY_LENGTH} characters (comma-separated, newest first)`);
+  }
+
+  const trustProxy = trustedProxies(env.TRUST_PROXY, env.NODE_ENV === 'production', problems);
+  if (env.KEY_ENCRYPTION_KEY !== undefined && env.KEY_ENCRYPTION_KEY.length < MIN_KEY_ENCRYPTION_KEY_LENGTH) {
+    problems.push(`KEY_ENCRYPTION_KEY: must be at least ${MIN_KEY_ENCRYPTION_KEY_LENGTH} characters (for example 32 random bytes, base64url)`);
   }
 
   if (env.NODE_ENV === 'production') {
@@ -87,7 +114,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       : { embedded: true as const, keyPrefix: env.REDIS_KEY_PREFIX },
     dataDir,
     cookieKeys,
-    trustProxy: env.TRUST_PROXY,
+    trustProxy,
     migrateOnStart: env.MIGRATE_ON_START,
     logLevel: env.LOG_LEVEL,
     ttl: {
@@ -100,9 +127,45 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       interaction: env.INTERACTION_TTL,
       grant: env.GRANT_TTL,
     },
+    authorizationRequests: {
+      rateLimit: env.AUTHORIZATION_RATE_LIMIT,
+      rateWindowSeconds: env.AUTHORIZATION_RATE_WINDOW,
+      maxParameterLength: env.AUTHORIZATION_MAX_PARAMETER_LENGTH,
+      maxTotalLength: env.AUTHORIZATION_MAX_LENGTH,
+    },
+    keyEncryptionKey: env.KEY_ENCRYPTION_KEY,
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, maxConnections: env.HTTP_MAX_CONNECTIONS },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_ITERATIONS, parallelism: env.ARGON2_PARALLELISM },
-    loginThrottle: { maxAttempts: env.LOGIN_MAX_ATTEMPTS, windowSeconds: env.LOGIN_ATTEMPT_WINDOW },
+    loginThrottle: {
+      maxAttempts: env.LOGIN_MAX_ATTEMPTS,
+      windowSeconds: env.LOGIN_ATTEMPT_WINDOW,
+      maxFailuresPerAddress: env.LOGIN_MAX_FAILURES_PER_ADDRESS,
+      addressWindowSeconds: env.LOGIN_ADDRESS_WINDOW,
+      maxFailuresPerAccount: env.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      accountWindowSeconds: env.LOGIN_ACCOUNT_WINDOW,
+      knownAddressSeconds: env.LOGIN_KNOWN_ADDRESS_TTL,
+      maxInFlightPerAddress: env.LOGIN_MAX_IN_FLIGHT_PER_ADDRESS,
+    },
+    passwordHashQueue: { concurrency: env.PASSWORD_HASH_CONCURRENCY, waitTimeoutMs: env.PASSWORD_HASH_QUEUE_TIMEOUT_MS },
   });
+}
+
+/**
+ * TRUST_PROXY: "false" trusts nobody; "true" trusts loopback and the private ranges (development
+ * only: in production a published container port reaches the server from a private gateway
+ * address, so "true" would let anyone forge X-Forwarded-For); otherwise a list of addresses/CIDRs.
+ */
+function trustedProxies(value: string, production: boolean, problems: string[]): string[] {
+  const normalized = value.trim().toLowerCase();
+  if (['false', '0', 'no', ''].includes(normalized)) return [];
+  if (['true', '1', 'yes'].includes(normalized)) {
+    if (production) problems.push('TRUST_PROXY: "true" is refused in production; list your proxies\' addresses or CIDR ranges (e.g. 10.0.0.5,10.1.0.0/16)');
+    return [...PRIVATE_RANGES];
+  }
+  const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+  const parsed = parseProxyList(entries);
+  if ('problems' in parsed) problems.push(...parsed.problems.map((problem) => `TRUST_PROXY: ${problem}`));
+  return entries;
 }
 
 /** Loads `.env` from the working directory when present; real environment variables win. */

@@ -21,7 +21,7 @@ function isHttpUrl(value: string): boolean {
   }
 }
 
-/** Reads PORT, ISSUER, AUDIENCE, INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET. */
+/** Reads PORT, ISSUER, AUDIENCE, PUBLIC_URL, INTROSPECTION_CLIENT_ID, INTROSPECTION_CLIENT_SECRET. */
 export function readConfig(env: Readonly<Record<string, string | undefined>>): ConfigResult {
   const errors: string[] = [];
 
@@ -39,6 +39,13 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const audience = env.AUDIENCE ?? '';
   if (audience === '') errors.push("AUDIENCE is required (this API's resource identifier, e.g. https://api.example.com)");
 
+  // DPoP proofs name the URL clients call; the default fits `curl http://localhost:$PORT/...`.
+  const rawPublicUrl = env.PUBLIC_URL ?? '';
+  if (rawPublicUrl !== '' && !isHttpUrl(rawPublicUrl)) {
+    errors.push(`PUBLIC_URL must be an absolute http(s) URL (got "${rawPublicUrl}")`);
+  }
+  const publicUrl = rawPublicUrl === '' ? `http://localhost:${port}` : rawPublicUrl;
+
   const clientId = env.INTROSPECTION_CLIENT_ID ?? '';
   const clientSecret = env.INTROSPECTION_CLIENT_SECRET ?? '';
   if (clientId !== '' && clientSecret === '') {
@@ -52,6 +59,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): C
   const options: DemoApiOptions = {
     issuer,
     audience,
+    publicUrl,
     ...(clientId === ''
       ? {}
       : {

@@ -24,7 +24,13 @@ try {
 const server = app.listen(port, () => {
   const { port: actualPort } = server.address() as AddressInfo;
   logger.info(
-    { port: actualPort, issuer: options.issuer, audience: options.audience, introspection: options.introspection !== undefined },
+    {
+      port: actualPort,
+      issuer: options.issuer,
+      audience: options.audience,
+      publicUrl: options.publicUrl,
+      introspection: options.introspection !== undefined,
+    },
     'demo API listening',
   );
 });

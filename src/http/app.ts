@@ -2,12 +2,19 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
 import { createInteractionRouter } from '../interactions/interaction-router.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
 import type { Views } from '../interactions/views.ts';
 import { checkReadiness, type HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorHandler } from './error-handler.ts';
+import { normalizeForwardedHeaders } from './forwarded-headers.ts';
+import { refuseInsecureTransport } from './insecure-transport.ts';
+import type { SizeLimits } from './protocol-parameters.ts';
+import { providerGateway } from './provider-gateway.ts';
+import { NO_PROXY, parseProxyList } from './proxy-trust.ts';
+import type { RequestThrottle } from './request-throttle.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
 
@@ -15,11 +22,15 @@ export interface AppDependencies {
   readonly issuer: string;
   readonly provider: Provider;
   readonly accounts: AccountService;
+  readonly clients: Pick<ClientRegistry, 'find'>;
   readonly throttle: LoginThrottle;
+  readonly authorizationThrottle: RequestThrottle;
+  readonly authorizationLimits: SizeLimits;
   readonly views: Views;
   readonly logger: Logger;
   readonly cookieKeys: readonly string[];
-  readonly trustProxy: boolean;
+  /** Addresses/CIDRs of trusted proxies (validated by the configuration). */
+  readonly trustProxy: readonly string[];
   readonly healthChecks: readonly HealthCheck[];
 }
 
@@ -29,8 +40,11 @@ export interface AppDependencies {
  */
 export function createApp(deps: AppDependencies): Koa {
   const secure = new URL(deps.issuer).protocol === 'https:';
-  // maxIpsCount 1: behind a proxy, trust only the hop it appended to X-Forwarded-For (throttling keys on it).
-  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1, keys: [...deps.cookieKeys] });
+  const parsed = deps.trustProxy.length > 0 ? parseProxyList(deps.trustProxy) : NO_PROXY;
+  if ('problems' in parsed) throw new Error(`TRUST_PROXY: ${parsed.problems.join('; ')}`);
+  // normalizeForwardedHeaders leaves exactly one X-Forwarded-For and X-Forwarded-Proto, decided from
+  // the trusted proxies, so Koa may read them (maxIpsCount 1: only that entry).
+  const app = new Koa({ proxy: true, maxIpsCount: 1, keys: [...deps.cookieKeys] });
   app.silent = true;
 
   const router = new Router();
@@ -55,24 +69,22 @@ export function createApp(deps: AppDependencies): Koa {
   const interactions = createInteractionRouter({
     provider: deps.provider,
     accounts: deps.accounts,
+    clients: deps.clients,
     throttle: deps.throttle,
     views: deps.views,
     logger: deps.logger.child({ component: 'interaction' }),
     secureCookies: secure,
   });
 
-  const handToProvider = deps.provider.callback();
-
+  app.use(normalizeForwardedHeaders({ issuer: deps.issuer, trust: parsed }));
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.logger));
+  app.use(refuseInsecureTransport({ issuer: deps.issuer }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(async (ctx) => {
-    ctx.respond = false;
-    await handToProvider(ctx.req, ctx.res);
-  });
+  app.use(providerGateway({ provider: deps.provider, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle }));
   return app;
 }

@@ -2,6 +2,10 @@ import Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
+import { allowedScopesOf } from '../clients/client-record.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import { PAGE_CSP } from '../http/page-policy.ts';
+import { scopeList } from '../oidc/scopes.ts';
 import type { Logger } from '../observability/logger.ts';
 import { issueCsrfToken, verifyCsrfToken } from './csrf.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -10,6 +14,7 @@ import type { Views } from './views.ts';
 export interface InteractionDependencies {
   readonly provider: Provider;
   readonly accounts: AccountService;
+  readonly clients: Pick<ClientRegistry, 'find'>;
   readonly throttle: LoginThrottle;
   readonly views: Views;
   readonly logger: Logger;
@@ -27,7 +32,7 @@ const INVALID_CREDENTIALS = 'Incorrect email or password.';
 const HTML_SECURITY_HEADERS = {
   'cache-control': 'no-store',
   pragma: 'no-cache',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+  'content-security-policy': PAGE_CSP,
   'x-frame-options': 'DENY',
 };
 
@@ -80,12 +85,45 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
     });
   };
 
-  const renderConsent = async (ctx: Context, details: Details) => {
+  const allowedScopes = async (details: Details): Promise<ReadonlySet<string>> => {
+    const registration = await deps.clients.find(String(details.params.client_id));
+    return registration ? allowedScopesOf(registration.metadata) : new Set<string>();
+  };
+
+  /**
+   * A user flow may grant fewer scopes than asked (RFC 6749 section 3.3), never one outside the
+   * client's `scope`: the stored request is narrowed before any prompt, so consent, the grant and
+   * every token issued after it see only what the client may have.
+   */
+  const narrowToClientScopes = async (details: Details): Promise<void> => {
+    const allowed = await allowedScopes(details);
+    const requested = scopeList(details.params.scope);
+    const kept = requested.filter((scope) => allowed.has(scope));
+    if (kept.length === requested.length) return;
+    details.params.scope = kept.length > 0 ? kept.join(' ') : undefined;
+    await details.persist();
+  };
+
+  /** What the consent prompt asks for, limited to the client's `scope`. */
+  const missingConsent = async (details: Details) => {
     const missing = details.prompt.details as {
       missingOIDCScope?: string[];
       missingOIDCClaims?: string[];
       missingResourceScopes?: Record<string, string[]>;
     };
+    const allowed = await allowedScopes(details);
+    const keep = (scopes: string[] | undefined) => (scopes ?? []).filter((scope) => allowed.has(scope));
+    return {
+      missingOIDCScope: keep(missing.missingOIDCScope),
+      missingOIDCClaims: missing.missingOIDCClaims ?? [],
+      missingResourceScopes: Object.fromEntries(
+        Object.entries(missing.missingResourceScopes ?? {}).map(([indicator, scopes]) => [indicator, keep(scopes)] as const).filter(([, scopes]) => scopes.length > 0),
+      ),
+    };
+  };
+
+  const renderConsent = async (ctx: Context, details: Details) => {
+    const missing = await missingConsent(details);
     const account = details.session?.accountId ? await deps.accounts.repository.findById(details.session.accountId) : null;
     const resourceScopes = Object.values(missing.missingResourceScopes ?? {}).flat();
     await render(ctx, 200, 'consent', {
@@ -138,6 +176,7 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
   router.get('/', async (ctx) => {
     const details = await loadDetails(ctx);
     if (!details) return;
+    await narrowToClientScopes(details);
     if (details.prompt.name === 'login') return renderLogin(ctx, details, 200);
     if (details.prompt.name === 'consent') return renderConsent(ctx, details);
     return renderError(ctx, 400, 'Unsupported step', 'This sign-in step is not supported.');
@@ -152,19 +191,25 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
     const password = typeof body.password === 'string' ? body.password : '';
     if (!email || !password) return renderLogin(ctx, details, 400, { error: 'Enter your email and password.', email });
 
-    const throttleKey = `${email.toLowerCase()}|${ctx.ip}`;
-    const wait = await deps.throttle.attempt(throttleKey);
-    if (wait > 0) {
-      ctx.set('retry-after', String(wait));
-      return renderLogin(ctx, details, 429, { error: 'Too many failed attempts. Wait a few minutes and try again.', email });
+    const outcome = await deps.throttle.signIn({ email, address: ctx.ip }, () => deps.accounts.authenticate(email, password));
+    if (outcome.refused) {
+      const { reason, status, retryAfter } = outcome.refused;
+      deps.logger.info({ event: 'login.refused', reason, client: details.params.client_id }, 'login refused');
+      ctx.set('retry-after', String(retryAfter));
+      const error =
+        reason === 'busy'
+          ? 'Sign-in is busy right now. Please try again in a moment.'
+          : reason === 'too-many-in-flight'
+            ? 'Too many sign-ins at once from your network. Wait a moment and try again.'
+            : 'Too many failed attempts. Wait a few minutes and try again.';
+      return renderLogin(ctx, details, status, { error, email });
     }
 
-    const account = await deps.accounts.authenticate(email, password);
+    const { account } = outcome;
     if (!account) {
       deps.logger.info({ event: 'login.failed', client: details.params.client_id }, 'login failed');
       return renderLogin(ctx, details, 401, { error: INVALID_CREDENTIALS, email });
     }
-    await deps.throttle.reset(throttleKey);
     deps.logger.info({ event: 'login.success', sub: account.id, client: details.params.client_id }, 'login succeeded');
     return finish(ctx, { login: { accountId: account.id, amr: ['pwd'] } });
   });
@@ -175,18 +220,14 @@ export function createInteractionRouter(deps: InteractionDependencies): Router {
     if (details.prompt.name !== 'consent' || !details.session?.accountId) {
       return renderError(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
     }
-    const missing = details.prompt.details as {
-      missingOIDCScope?: string[];
-      missingOIDCClaims?: string[];
-      missingResourceScopes?: Record<string, string[]>;
-    };
+    const missing = await missingConsent(details);
     const grant = details.grantId
       ? await provider.Grant.find(details.grantId)
       : new provider.Grant({ accountId: details.session.accountId, clientId: String(details.params.client_id) });
     if (!grant) return renderError(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
-    if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
-    if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+    if (missing.missingOIDCScope.length > 0) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+    if (missing.missingOIDCClaims.length > 0) grant.addOIDCClaims(missing.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes)) {
       grant.addResourceScope(indicator, scopes.join(' '));
     }
     const grantId = await grant.save();

@@ -4,8 +4,9 @@ import { AlreadyConsumedError, type ArtifactAdapter } from '../adapters/models.t
 
 /**
  * Gives oidc-provider one adapter per model: clients from the database, everything else from the
- * artifact store. A second `consume` of a code or refresh token (a replay that raced the first use)
- * revokes the whole grant and answers `invalid_grant`, as a sequential replay already does.
+ * artifact store. A second `consume` (a replay that raced the first use) is refused as oidc-provider
+ * refuses a sequential replay: a code or refresh token revokes its whole grant and answers
+ * `invalid_grant`; a pushed authorization request answers `invalid_request_uri`.
  */
 export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdapter) {
   return (model: string): ArtifactAdapter => {
@@ -23,12 +24,19 @@ export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdap
           await adapter.consume(id);
         } catch (error) {
           if (!(error instanceof AlreadyConsumedError)) throw error;
-          if (error.grantId) {
-            await Promise.all([adapter.revokeByGrantId(error.grantId), store.adapterFor('Grant').destroy(error.grantId)]);
-          }
-          throw new errors.InvalidGrant('the authorization code or refresh token was already used');
+          throw await refusalOfReplay(store, error);
         }
       },
     };
   };
+}
+
+async function refusalOfReplay(store: ArtifactStore, replay: AlreadyConsumedError): Promise<Error> {
+  if (replay.model === 'PushedAuthorizationRequest') {
+    return new errors.InvalidRequestUri('request_uri is invalid, expired, or was already used');
+  }
+  if (replay.grantId) {
+    await Promise.all([store.adapterFor(replay.model).revokeByGrantId(replay.grantId), store.adapterFor('Grant').destroy(replay.grantId)]);
+  }
+  return new errors.InvalidGrant('the authorization code or refresh token was already used');
 }

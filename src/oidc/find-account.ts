@@ -1,4 +1,4 @@
-import type { FindAccount } from 'oidc-provider';
+import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.ts';
 
 /** Claims per scope; `sub` is the account's opaque id, never its email. */
@@ -8,11 +8,22 @@ export const CLAIMS = {
   email: ['email', 'email_verified'],
 };
 
-/** Disabled accounts are not found, so their sessions, refresh tokens and userinfo calls stop working. */
-export function createFindAccount(accounts: AccountRepository): FindAccount {
-  return async (_ctx, sub) => {
+/** When what is being used was issued: the token's `iat`, or the browser session's sign-in time. */
+const issuedAt = (ctx: KoaContextWithOIDC, token: { iat?: number } | undefined): number | undefined =>
+  token?.iat ?? (ctx.oidc?.session as { loginTs?: number } | undefined)?.loginTs;
+
+/**
+ * Disabled accounts are not found, so their sessions, refresh tokens and userinfo calls stop
+ * working; nor is an account for a token or session issued before its sessions were ended
+ * (password change, sign-out everywhere), in case the store's revocation missed something.
+ */
+export function createFindAccount(accounts: Pick<AccountRepository, 'findById'>): FindAccount {
+  return async (ctx, sub, token) => {
     const account = await accounts.findById(sub);
     if (!account || account.disabled) return undefined;
+    const revokedAt = account.sessionsRevokedAt ? Math.floor(account.sessionsRevokedAt.getTime() / 1000) : undefined;
+    const used = issuedAt(ctx, token);
+    if (revokedAt !== undefined && used !== undefined && used < revokedAt) return undefined;
     return {
       accountId: account.id,
       async claims() {

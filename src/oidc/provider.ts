@@ -3,14 +3,19 @@ import type { Config } from '../config/config.ts';
 import type { ArtifactAdapter } from '../adapters/models.ts';
 import type { ArtifactStore } from '../adapters/artifact-store.ts';
 import type { AccountRepository } from '../accounts/account-repository.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { Views } from '../interactions/views.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createAdapterFactory } from './adapter-factory.ts';
 import { CLAIMS, createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
-import { createResourceServerInfo } from './resource-server-info.ts';
-import type { PrivateJwk } from './signing-keys.ts';
+import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
+import { useHashedClientSecrets } from './client-secrets.ts';
+import { useJwtIntrospection } from './jwt-introspection.ts';
+import { useResponseHeaders } from './response-headers.ts';
+import { OIDC_SCOPES } from './scopes.ts';
+import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
 import { createIntrospectionPolicy, revocationAllowed } from './token-policies.ts';
@@ -20,6 +25,7 @@ export interface ProviderDependencies {
   readonly config: Config;
   readonly store: ArtifactStore;
   readonly clients: ArtifactAdapter;
+  readonly clientRegistry: Pick<ClientRegistry, 'find'>;
   readonly accounts: AccountRepository;
   readonly resources: ResourceRegistry;
   readonly signingKeys: readonly PrivateJwk[];
@@ -27,8 +33,6 @@ export interface ProviderDependencies {
   readonly views: Views;
   readonly logger: Logger;
 }
-
-export const SUPPORTED_SCOPES = ['openid', 'offline_access', 'profile', 'email'];
 
 /** oidc-provider configured for Portcullis: code + PKCE only, rotation everywhere, nothing implicit. */
 export function buildConfiguration(deps: ProviderDependencies): Configuration {
@@ -40,7 +44,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     clients: [],
     findAccount: createFindAccount(deps.accounts),
     claims: CLAIMS,
-    scopes: SUPPORTED_SCOPES,
+    scopes: [...OIDC_SCOPES],
     jwks: { keys: deps.signingKeys.map((key) => ({ ...key })) },
     cookies: {
       keys: [...deps.cookieKeys],
@@ -62,17 +66,19 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
-    // Non-standard client metadata: the audiences (registered resources) whose tokens this
-    // confidential client may introspect, as an API accepting opaque tokens does.
+    // Non-standard client metadata, both arrays of registered resource identifiers: `audience`
+    // (Hydra's name) lists the APIs the client may get tokens for; `introspection_audiences` the
+    // APIs whose tokens this confidential client may introspect, as an API accepting opaque tokens does.
     extraClientMetadata: {
-      properties: ['introspection_audiences'],
+      properties: ['audience', 'introspection_audiences'],
       validator(_ctx, key, value) {
-        if (key !== 'introspection_audiences' || value === undefined) return;
+        if (value === undefined) return;
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && URL.canParse(entry))) {
-          throw new errors.InvalidClientMetadata('introspection_audiences must be an array of absolute URIs');
+          throw new errors.InvalidClientMetadata(`${key} must be an array of absolute URIs`);
         }
       },
     },
+    extraTokenClaims: createClientCredentialsScopeCheck(deps.clientRegistry),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -90,14 +96,15 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
         enabled: true,
         defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) => oneOf?.[0],
         useGrantedResource: () => true,
-        getResourceServerInfo: createResourceServerInfo(deps.resources, defaultAlg),
+        getResourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, defaultAlg),
       },
     },
     ttl: {
-      AccessToken: config.ttl.accessToken,
+      // A registered resource's own access-token lifetime wins over the defaults.
+      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
       AuthorizationCode: config.ttl.authorizationCode,
       IdToken: config.ttl.idToken,
-      ClientCredentials: config.ttl.clientCredentials,
+      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials,
       Interaction: config.ttl.interaction,
       Session: config.ttl.session,
       Grant: config.ttl.grant,
@@ -112,10 +119,19 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
 
 export function createProvider(deps: ProviderDependencies): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
-  provider.proxy = deps.config.trustProxy;
-  // Only the address our own proxy saw counts: earlier X-Forwarded-For entries are client-controlled.
+  // The host app (http/forwarded-headers.ts) leaves exactly one X-Forwarded-For and -Proto, decided
+  // from the trusted proxies, and a Host taken from ISSUER: the provider reads only those.
+  provider.proxy = true;
   provider.maxIpsCount = 1;
   observeProvider(provider, deps.logger);
   useRfc6749ErrorCodes(provider);
+  useResponseHeaders(provider);
+  useHashedClientSecrets(provider);
+  useJwtIntrospection(provider, {
+    issuer: deps.config.issuer,
+    publicKeys: () => deps.signingKeys.map(publicJwkOf),
+    clients: deps.clientRegistry,
+    accounts: deps.accounts,
+  });
   return provider;
 }

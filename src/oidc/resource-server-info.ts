@@ -1,21 +1,46 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import { allowedScopesOf, audienceOf } from '../clients/client-record.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
+import { scopeList } from './scopes.ts';
 import type { SigningAlgorithm } from './signing-keys.ts';
 
+type Clients = Pick<ClientRegistry, 'find'>;
+
 /**
- * Maps a `resource` parameter (RFC 8707) to a registered API: its scopes, audience, lifetime and
- * token format. Unknown resources are refused with `invalid_target`.
+ * Maps a `resource` parameter (RFC 8707) to a registered API, for one client: the API must be in
+ * the client's `audience`, and the token carries only the API's scopes that the client's `scope`
+ * lists. oidc-provider calls this for every grant that issues an access token for a resource
+ * (code, refresh, client credentials, and any grant added later), so this is the one gate.
  */
-export function createResourceServerInfo(resources: ResourceRegistry, signingAlg: SigningAlgorithm) {
-  return async (_ctx: KoaContextWithOIDC, indicator: string) => {
-    const resource = await resources.find(indicator);
-    if (!resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered`);
+export function createResourceServerInfo(resources: ResourceRegistry, clients: Clients, signingAlg: SigningAlgorithm) {
+  return async function resourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string }) {
+    const registration = await clients.find(client.clientId);
+    const resource = registration && audienceOf(registration.metadata).includes(indicator) ? await resources.find(indicator) : undefined;
+    if (!registration || !resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered or not allowed for this client`);
+    const allowed = allowedScopesOf(registration.metadata);
     return {
-      scope: resource.scopes.join(' '),
+      scope: resource.scopes.filter((scope) => allowed.has(scope)).join(' '),
       audience: resource.identifier,
       accessTokenTTL: resource.accessTokenTtl,
       accessTokenFormat: resource.tokenFormat,
       ...(resource.tokenFormat === 'jwt' ? { jwt: { sign: { alg: signingAlg } } } : {}),
     };
+  };
+}
+
+/**
+ * RFC 6749 section 4.4 has no user to consent, so a client-credentials request for a scope outside
+ * the client's `scope` metadata is an error (`invalid_scope`), not a silent reduction. Runs as
+ * oidc-provider's `extraTokenClaims`, the one hook every client-credentials token passes through.
+ */
+export function createClientCredentialsScopeCheck(clients: Clients) {
+  return async function checkClientCredentialsScope(ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string }) {
+    if (token.kind !== 'ClientCredentials') return undefined;
+    const registration = token.clientId ? await clients.find(token.clientId) : undefined;
+    const allowed = new Set(scopeList(registration?.metadata.scope));
+    const refused = scopeList(ctx.oidc.params?.scope).filter((scope) => !allowed.has(scope));
+    if (refused.length > 0) throw new errors.InvalidScope('requested scope is not allowed for this client', refused.join(' '));
+    return undefined;
   };
 }

@@ -1,7 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.ts';
 
-interface PolicyClient {
+export interface PolicyClient {
   clientId: string;
   clientAuthMethod: string;
   // Extra client metadata keeps its registered (snake_case) name on the client object.
@@ -10,6 +10,7 @@ interface PolicyClient {
 interface PolicyToken {
   clientId?: string;
   accountId?: string;
+  iat?: number;
   aud?: string | string[];
   resourceServer?: { audience?: string };
 }
@@ -22,21 +23,31 @@ const audiencesOf = (token: PolicyToken): string[] => {
 /**
  * Introspection (RFC 7662 section 4): a client may introspect the tokens issued to it, and a
  * confidential client registered with `introspection_audiences` (an API that accepts opaque tokens)
- * the tokens issued for those audiences. A token whose client was deleted, or whose account was
- * disabled, is reported inactive.
+ * the tokens issued for those audiences.
  */
-export function createIntrospectionPolicy(accounts: AccountRepository) {
+export function mayIntrospect(caller: PolicyClient, token: PolicyToken): boolean {
+  if (token.clientId === caller.clientId) return true;
+  const allowedAudiences = Array.isArray(caller.introspection_audiences) ? (caller.introspection_audiences as string[]) : [];
+  return caller.clientAuthMethod !== 'none' && audiencesOf(token).some((aud) => allowedAudiences.includes(aud));
+}
+
+/** A token's account is live: it exists, is enabled, and its sessions were not ended after the token was issued. */
+export async function accountIsLive(accounts: Pick<AccountRepository, 'findById'>, accountId: string, issuedAt: number | undefined): Promise<boolean> {
+  const account = await accounts.findById(accountId);
+  if (!account || account.disabled) return false;
+  const revokedAt = account.sessionsRevokedAt ? Math.floor(account.sessionsRevokedAt.getTime() / 1000) : undefined;
+  return revokedAt === undefined || (issuedAt ?? 0) >= revokedAt;
+}
+
+/**
+ * oidc-provider's introspection `allowedPolicy`: `mayIntrospect`, and a token whose client was
+ * deleted, or whose account was disabled or signed out everywhere, is reported inactive.
+ */
+export function createIntrospectionPolicy(accounts: Pick<AccountRepository, 'findById'>) {
   return async (ctx: KoaContextWithOIDC, client: PolicyClient, token: PolicyToken): Promise<boolean> => {
-    const own = token.clientId === client.clientId;
-    const allowedAudiences = Array.isArray(client.introspection_audiences) ? (client.introspection_audiences as string[]) : [];
-    const forItsApi = client.clientAuthMethod !== 'none' && audiencesOf(token).some((aud) => allowedAudiences.includes(aud));
-    if (!own && !forItsApi) return false;
-    if (!own && token.clientId && !(await ctx.oidc.provider.Client.find(token.clientId))) return false;
-    if (token.accountId) {
-      const account = await accounts.findById(token.accountId);
-      if (!account || account.disabled) return false;
-    }
-    return true;
+    if (!mayIntrospect(client, token)) return false;
+    if (token.clientId !== client.clientId && token.clientId && !(await ctx.oidc.provider.Client.find(token.clientId))) return false;
+    return token.accountId ? accountIsLive(accounts, token.accountId, token.iat) : true;
   };
 }
 

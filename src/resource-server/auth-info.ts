@@ -4,12 +4,20 @@
  */
 import { ResourceServerError } from './errors.ts';
 
+/**
+ * Who the token speaks for: `'user'` (an end user, whose id is `sub`) or `'client'`
+ * (a machine token, e.g. client credentials: no user involved, the client acts for itself).
+ */
+export type SubjectType = 'user' | 'client';
+
 /** What a verified request is allowed to do and on whose behalf. */
 export interface AuthInfo {
   /** `sub` claim: end-user id, or the client id for client-credentials tokens. */
   readonly sub: string | undefined;
   /** `client_id` claim: the OAuth client the token was issued to. */
   readonly clientId: string | undefined;
+  /** `'client'` when `sub` is absent or equals `client_id` (RFC 9068 §2.2), else `'user'`. */
+  readonly subjectType: SubjectType;
   /** Granted scopes (the `scope` claim split on spaces). */
   readonly scopes: readonly string[];
   /** All claims of the JWT payload or of the introspection response. */
@@ -43,13 +51,24 @@ function parseJkt(cnf: unknown): string | undefined {
   return jkt;
 }
 
+/**
+ * Portcullis refuses client ids shaped like account ids (UUIDs), so a user's `sub`
+ * never equals a client id and this test cannot mistake a user token for a machine one.
+ */
+function subjectTypeOf(sub: string | undefined, clientId: string | undefined): SubjectType {
+  return sub === undefined || sub === clientId ? 'client' : 'user';
+}
+
 /** Builds a frozen {@link AuthInfo}; throws `invalid_token` for malformed `scope` / `cnf`. */
 export function buildAuthInfo(claims: Record<string, unknown>, tokenType: 'jwt' | 'opaque'): AuthInfo {
   const scopes = parseScopes(claims.scope);
   const jkt = parseJkt(claims.cnf);
+  const sub = typeof claims.sub === 'string' ? claims.sub : undefined;
+  const clientId = typeof claims.client_id === 'string' ? claims.client_id : undefined;
   const info: AuthInfo = {
-    sub: typeof claims.sub === 'string' ? claims.sub : undefined,
-    clientId: typeof claims.client_id === 'string' ? claims.client_id : undefined,
+    sub,
+    clientId,
+    subjectType: subjectTypeOf(sub, clientId),
     scopes,
     claims: Object.freeze(claims),
     tokenType,

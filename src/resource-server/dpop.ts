@@ -1,14 +1,21 @@
 /**
  * DPoP proof verification (RFC 9449 §4.3 and §7.1) for DPoP-bound access tokens.
  *
+ * `htu` must equal the API's configured public URL (origin and path prefix) plus
+ * the request path. The scheme and host the client sent (Host, X-Forwarded-Host,
+ * the authority of an absolute-form request target) are never used: the client
+ * controls them, so trusting them would accept proofs made for another host.
+ *
  * Replay protection keeps each accepted proof's `jti` in memory for the proof
- * lifetime. It is per process: behind several replicas a proof could be replayed
- * once against another replica within the window.
+ * lifetime. The store is bounded; when it is full of proofs still inside their
+ * window, new proofs are refused rather than old ones forgotten (a forgotten proof
+ * could be replayed). It is per process: behind several replicas a proof could be
+ * replayed once against another replica within the window.
  */
 import { hash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTVerifyOptions } from 'jose';
 import { ResourceServerError } from './errors.ts';
-import { ExpiringCache } from './expiring-cache.ts';
+import { ReplayStore } from './replay-store.ts';
 
 export interface DpopVerifierOptions {
   readonly algorithms: readonly string[];
@@ -16,11 +23,16 @@ export interface DpopVerifierOptions {
   readonly maxAge: number;
   /** Seconds. */
   readonly clockTolerance: number;
-  /** Bound on remembered proof ids; default 100 000. */
-  readonly replayCacheSize?: number;
+  /** Origin plus path prefix (no trailing slash) of the API as clients call it, e.g. `https://example.com/api`. */
+  readonly publicUrl: string;
+  /** Bound on remembered proofs; when reached, new proofs are refused until old ones expire. */
+  readonly replayCacheSize: number;
 }
 
-/** Something that yields the absolute request URL (a string, a `URL`, or a Koa context). */
+/**
+ * The request target (`/path?query`, as in Node's `req.url`), an absolute URL, or
+ * anything with `href` (a `URL`). Only its path is read: scheme and host are ignored.
+ */
 export type RequestUrl = string | { readonly href: string };
 
 export interface DpopCheck {
@@ -62,10 +74,35 @@ function targetUri(value: string): string | undefined {
   }
 }
 
+/** Path of a request target or absolute http(s) URL, without query and fragment. */
+function requestPath(url: RequestUrl): string | undefined {
+  const value = typeof url === 'string' ? url : url.href;
+  if (value.startsWith('/')) return value.split(/[?#]/, 1)[0];
+  try {
+    const parsed = new URL(value);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? parsed.pathname : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function proofId(jti: unknown): string {
+  if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw invalidProof('invalid jti in DPoP proof');
+  return jti;
+}
+
+async function thumbprintOf(jwk: JWK | undefined): Promise<string> {
+  try {
+    return await calculateJwkThumbprint(jwk as JWK);
+  } catch (error) {
+    throw invalidProof('invalid DPoP proof key', error);
+  }
+}
+
 export class DpopVerifier {
   readonly #verifyOptions: JWTVerifyOptions;
-  readonly #replayTtlMs: number;
-  readonly #seen: ExpiringCache<true>;
+  readonly #publicUrl: string;
+  readonly #seen: ReplayStore;
 
   constructor(options: DpopVerifierOptions) {
     this.#verifyOptions = Object.freeze({
@@ -75,47 +112,55 @@ export class DpopVerifier {
       clockTolerance: options.clockTolerance,
       requiredClaims: ['jti', 'htm', 'htu', 'iat', 'ath'],
     });
-    this.#replayTtlMs = (options.maxAge + 2 * options.clockTolerance) * 1000;
-    this.#seen = new ExpiringCache(options.replayCacheSize ?? 100_000);
+    this.#publicUrl = options.publicUrl;
+    // A proof is accepted while iat lies within [now - maxAge - tolerance, now + tolerance].
+    const replayTtlMs = (options.maxAge + 2 * options.clockTolerance) * 1000;
+    this.#seen = new ReplayStore(options.replayCacheSize, replayTtlMs);
   }
 
   /** Throws `invalid_dpop_proof` unless the request carries a fresh, matching proof. */
   async verify(check: DpopCheck): Promise<void> {
-    const proof = singleProof(check.proof);
-    let payload: Record<string, unknown>;
-    let jwk: JWK | undefined;
+    const { payload, jwk } = await this.#verifySignature(singleProof(check.proof));
+    const jti = proofId(payload.jti);
+    if (payload.htm !== check.method) throw invalidProof('DPoP proof htm does not match the request method');
+    this.#checkHtu(payload.htu, check.url);
+    if (payload.ath !== hash('sha256', check.accessToken, 'base64url')) {
+      throw invalidProof('DPoP proof ath does not match the access token');
+    }
+    const thumbprint = await thumbprintOf(jwk);
+    if (thumbprint !== check.jkt) throw invalidProof('DPoP proof key does not match the access token binding');
+    this.#recordOnce(`${thumbprint}:${jti}`);
+  }
+
+  async #verifySignature(proof: string): Promise<{ payload: Record<string, unknown>; jwk: JWK | undefined }> {
     try {
-      const result = await jwtVerify(proof, EmbeddedJWK, this.#verifyOptions);
-      payload = result.payload;
-      jwk = result.protectedHeader.jwk;
+      const { payload, protectedHeader } = await jwtVerify(proof, EmbeddedJWK, this.#verifyOptions);
+      return { payload, jwk: protectedHeader.jwk };
     } catch (error) {
       throw invalidProof(describe(error), error);
     }
+  }
 
-    const { jti, htm, htu, ath } = payload;
-    if (typeof jti !== 'string' || jti === '' || jti.length > MAX_JTI_LENGTH) throw invalidProof('invalid jti in DPoP proof');
-    if (htm !== check.method) throw invalidProof('DPoP proof htm does not match the request method');
-    const expectedHtu = targetUri(typeof check.url === 'string' ? check.url : check.url.href);
-    if (expectedHtu === undefined) throw invalidProof('request URL could not be determined');
-    if (typeof htu !== 'string' || targetUri(htu) !== expectedHtu) {
+  #checkHtu(htu: unknown, url: RequestUrl): void {
+    const path = requestPath(url);
+    if (path === undefined) throw invalidProof('request URL could not be determined');
+    // Concatenated, not resolved: a path such as `//evil.example/x` must stay a path.
+    const expected = targetUri(`${this.#publicUrl}${path}`);
+    if (typeof htu !== 'string' || expected === undefined || targetUri(htu) !== expected) {
       throw invalidProof('DPoP proof htu does not match the request URL');
     }
-    if (ath !== hash('sha256', check.accessToken, 'base64url')) {
-      throw invalidProof('DPoP proof ath does not match the access token');
-    }
-    let thumbprint: string;
-    try {
-      thumbprint = await calculateJwkThumbprint(jwk as JWK);
-    } catch (error) {
-      throw invalidProof('invalid DPoP proof key', error);
-    }
-    if (thumbprint !== check.jkt) throw invalidProof('DPoP proof key does not match the access token binding');
+  }
 
-    // Check-and-record without an await in between: no two requests can both pass.
-    const now = Date.now();
-    const replayKey = `${thumbprint}:${jti}`;
-    if (this.#seen.get(replayKey, now) !== undefined) throw invalidProof('DPoP proof replayed');
-    this.#seen.set(replayKey, true, now + this.#replayTtlMs);
+  /** Synchronous check-and-record: no two concurrent requests can both pass with one proof. */
+  #recordOnce(replayKey: string): void {
+    switch (this.#seen.remember(replayKey, Date.now())) {
+      case 'replayed':
+        throw invalidProof('DPoP proof replayed');
+      case 'full':
+        throw invalidProof('DPoP replay cache is full; try again shortly');
+      case 'recorded':
+        return;
+    }
   }
 }
 

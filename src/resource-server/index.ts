@@ -6,7 +6,11 @@
  * ```ts
  * import { createResourceServer } from 'portcullis/resource-server';
  *
- * const rs = createResourceServer({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
+ * const rs = createResourceServer({
+ *   issuer: 'https://auth.example.com',
+ *   audience: 'https://api.example.com',
+ *   publicUrl: 'https://api.example.com', // DPoP proofs are checked against it
+ * });
  * router.get('/protected', rs.requireScopes('api:read'), (ctx) => {
  *   ctx.body = ctx.state.auth;
  * });
@@ -18,6 +22,6 @@ export { ResourceServerError } from './errors.ts';
 export type { AuthScheme, ResourceServerErrorCode, ResourceServerErrorOptions } from './errors.ts';
 export { ResourceServerConfigError } from './options.ts';
 export type { IntrospectionOptions, ResourceServerOptions } from './options.ts';
-export type { AuthInfo } from './auth-info.ts';
+export type { AuthInfo, SubjectType } from './auth-info.ts';
 export type { ResourceServerState } from './middleware.ts';
 export type { RequestUrl } from './dpop.ts';

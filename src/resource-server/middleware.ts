@@ -41,8 +41,8 @@ export function createKoaMiddleware(verify: VerifyCredentials, scopes: readonly 
     const { headers } = ctx.req;
     let result: AuthInfo | Promise<AuthInfo>;
     try {
-      // ctx has `href`, read only when a DPoP proof has to be checked.
-      result = verify(headers.authorization, headers.dpop, ctx.method, ctx, scopes);
+      // The raw request target, not ctx.href: ctx.href is built from the client-sent Host header.
+      result = verify(headers.authorization, headers.dpop, ctx.method, ctx.originalUrl, scopes);
     } catch (error) {
       respond(ctx, error);
       return Promise.resolve();

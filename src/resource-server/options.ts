@@ -39,6 +39,18 @@ export interface ResourceServerOptions {
   readonly dpopAlgorithms?: readonly string[];
   /** Maximum age of a DPoP proof (`iat`), seconds; default 60. Also the replay window. */
   readonly dpopMaxAgeSeconds?: number;
+  /**
+   * Public base URL of this API as clients call it, e.g. `https://api.example.com`, or
+   * `https://example.com/api` behind a proxy that strips `/api`. A DPoP proof's `htu`
+   * must equal its origin and path plus the request path; the request's own Host is
+   * never trusted. Without it, DPoP-bound tokens are refused.
+   */
+  readonly publicUrl?: string;
+  /**
+   * Most DPoP proofs remembered for replay detection; default 100 000. When full of
+   * proofs still inside their window, new proofs are refused until old ones expire.
+   */
+  readonly dpopReplayCacheSize?: number;
   /** `realm` of `WWW-Authenticate` challenges; default: the (first) audience. */
   readonly realm?: string;
   /** Timeout of JWKS and introspection HTTP requests, milliseconds; default 5000. */
@@ -91,6 +103,9 @@ export interface ResolvedOptions {
   readonly dpopAlgorithms: readonly string[];
   /** Seconds, as jose expects. */
   readonly dpopMaxAge: number;
+  /** Origin plus path prefix without trailing slash; undefined: DPoP-bound tokens are refused. */
+  readonly publicUrl: string | undefined;
+  readonly dpopReplayCacheSize: number;
   readonly realm: string;
   readonly httpTimeoutMs: number;
   readonly fetch: typeof fetch;
@@ -114,10 +129,14 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'introspection',
   'dpopAlgorithms',
   'dpopMaxAgeSeconds',
+  'publicUrl',
+  'dpopReplayCacheSize',
   'realm',
   'httpTimeoutMs',
   'fetch',
 ]);
+/** Options that only matter for DPoP: setting one without `publicUrl` is a configuration mistake. */
+const DPOP_KEYS: readonly (keyof ResourceServerOptions)[] = ['dpopAlgorithms', 'dpopMaxAgeSeconds', 'dpopReplayCacheSize'];
 const INTROSPECTION_KEYS: ReadonlySet<string> = new Set(['endpoint', 'clientId', 'clientSecret', 'cacheMaxSeconds']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -154,6 +173,14 @@ function seconds(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw new ResourceServerConfigError(name, 'must be a finite number >= 0');
+  }
+  return value;
+}
+
+function positiveInteger(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 1) {
+    throw new ResourceServerConfigError(name, 'must be an integer >= 1');
   }
   return value;
 }
@@ -205,6 +232,21 @@ function resolveIntrospection(value: unknown): ResolvedIntrospection | undefined
   });
 }
 
+/** `origin` + path prefix without trailing slash: `https://example.com/api/` -> `https://example.com/api`. */
+function resolvePublicUrl(options: ResourceServerOptions): string | undefined {
+  if (options.publicUrl === undefined) {
+    const dpopOption = DPOP_KEYS.find((key) => options[key] !== undefined);
+    if (dpopOption !== undefined) {
+      throw new ResourceServerConfigError('publicUrl', `is required when ${dpopOption} is set (DPoP proofs are checked against it)`);
+    }
+    return undefined;
+  }
+  const url = new URL(httpUrl('publicUrl', options.publicUrl));
+  if (url.href.includes('?')) throw new ResourceServerConfigError('publicUrl', 'must not contain a query');
+  if (url.username !== '' || url.password !== '') throw new ResourceServerConfigError('publicUrl', 'must not contain credentials');
+  return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
+}
+
 /**
  * Validates `options` once and returns the resolved form.
  * @throws {ResourceServerConfigError} naming the first invalid option.
@@ -232,6 +274,8 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     introspection: resolveIntrospection(options.introspection),
     dpopAlgorithms: algorithmList('dpopAlgorithms', options.dpopAlgorithms, DEFAULT_DPOP_ALGORITHMS),
     dpopMaxAge: seconds('dpopMaxAgeSeconds', options.dpopMaxAgeSeconds, 60),
+    publicUrl: resolvePublicUrl(options),
+    dpopReplayCacheSize: positiveInteger('dpopReplayCacheSize', options.dpopReplayCacheSize, 100_000),
     realm,
     httpTimeoutMs,
     fetch: fetchImpl as typeof fetch,

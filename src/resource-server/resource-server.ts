@@ -20,7 +20,10 @@ import { createJwtVerifier, looksLikeJws, type JwtVerifier } from './verify-jwt.
 export interface ResourceRequest {
   /** HTTP method, upper case (`GET`). */
   readonly method: string;
-  /** Absolute URL as seen by the client (needed for DPoP `htu`): a string, a `URL`, or anything with `href`. */
+  /**
+   * The request target (Node's `req.url`, e.g. `/orders?page=2`) or an absolute URL. Only its path
+   * is read, for DPoP: `htu` must be `publicUrl` + this path. Its scheme and host are ignored.
+   */
   readonly url: RequestUrl;
   /** Request headers with lower-case names (Node's `IncomingMessage#headers` fits). */
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
@@ -58,7 +61,8 @@ class Core {
   readonly #dpopAlgs: string;
   readonly #verifyJwt: JwtVerifier;
   readonly #introspect: Introspector | undefined;
-  readonly #dpop: DpopVerifier;
+  /** Undefined without `publicUrl`: DPoP-bound tokens are then refused. */
+  readonly #dpop: DpopVerifier | undefined;
   readonly #cache = new ExpiringCache<AuthInfo>(TOKEN_CACHE_MAX_ENTRIES);
   readonly #pending = new Map<string, Promise<AuthInfo>>();
 
@@ -83,11 +87,16 @@ class Core {
             timeoutMs: options.httpTimeoutMs,
             fetch: options.fetch,
           });
-    this.#dpop = new DpopVerifier({
-      algorithms: options.dpopAlgorithms,
-      maxAge: options.dpopMaxAge,
-      clockTolerance: options.clockTolerance,
-    });
+    this.#dpop =
+      options.publicUrl === undefined
+        ? undefined
+        : new DpopVerifier({
+            algorithms: options.dpopAlgorithms,
+            maxAge: options.dpopMaxAge,
+            clockTolerance: options.clockTolerance,
+            publicUrl: options.publicUrl,
+            replayCacheSize: options.dpopReplayCacheSize,
+          });
   }
 
   /**
@@ -136,6 +145,9 @@ class Core {
       const auth = await this.#authenticate(credentials.token, cacheKey);
       if (auth.jkt !== undefined) {
         scheme = 'DPoP';
+        if (this.#dpop === undefined) {
+          throw new ResourceServerError('invalid_token', 'DPoP-bound access tokens are not accepted (publicUrl not configured)');
+        }
         if (credentials.scheme !== 'DPoP') {
           throw new ResourceServerError('invalid_token', 'DPoP-bound access token requires the DPoP authorization scheme');
         }
@@ -207,7 +219,11 @@ class Core {
  * import { Router } from '@koa/router';
  * import { createResourceServer } from 'portcullis/resource-server';
  *
- * const rs = createResourceServer({ issuer: 'https://auth.example.com', audience: 'https://api.example.com' });
+ * const rs = createResourceServer({
+ *   issuer: 'https://auth.example.com',
+ *   audience: 'https://api.example.com',
+ *   publicUrl: 'https://api.example.com', // needed for DPoP-bound tokens
+ * });
  * const router = new Router();
  * router.get('/protected', rs.requireScopes('api:read'), (ctx) => {
  *   ctx.body = { sub: ctx.state.auth.sub };
@@ -215,7 +231,7 @@ class Core {
  * new Koa().use(router.routes()).listen(4000);
  *
  * // Framework-neutral: throws a ResourceServerError (status, code, wwwAuthenticate)
- * const auth = await rs.verifyRequest({ method: req.method, url: 'https://api.example.com' + req.url, headers: req.headers });
+ * const auth = await rs.verifyRequest({ method: req.method, url: req.url, headers: req.headers });
  * ```
  */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {

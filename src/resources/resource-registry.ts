@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { isSafeIdentifier } from '../http/safe-text.ts';
+import { OIDC_SCOPES, SCOPE_TOKEN } from '../oidc/scopes.ts';
 
 export interface Resource {
   readonly identifier: string;
@@ -11,9 +13,7 @@ export interface Resource {
   readonly createdAt: Date;
 }
 
-const RESERVED_SCOPES = new Set(['openid', 'offline_access', 'profile', 'email']);
-// RFC 6749 section 3.3 scope-token characters.
-const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const RESERVED_SCOPES: ReadonlySet<string> = new Set(OIDC_SCOPES);
 
 export const newResourceSchema = z.object({
   identifier: z
@@ -75,6 +75,7 @@ export class ResourceRegistry {
   }
 
   async find(identifier: string): Promise<Resource | undefined> {
+    if (!isSafeIdentifier(identifier)) return undefined;
     return this.#cache ? this.#cache.get(identifier, (key) => this.#load(key)) : this.#load(identifier);
   }
 

@@ -11,7 +11,14 @@ let service: RegisteredClient;
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.resources.create({ identifier: API, scopes: ['api:read', 'api:write'], accessTokenTtl: 900 });
-  service = await registerClient(server, { client_name: 'Worker', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+  service = await registerClient(server, {
+    client_name: 'Worker',
+    grant_types: ['client_credentials'],
+    redirect_uris: [],
+    response_types: [],
+    scope: 'api:read api:admin late:read o:read',
+    audience: [API, 'https://late.example', 'https://opaque.example', 'https://opaque2.example'],
+  });
 });
 afterAll(() => server.close());
 
@@ -25,9 +32,13 @@ describe('client credentials with resource indicators', () => {
     expect(payload).toMatchObject({ client_id: service.clientId, scope: 'api:read', aud: API });
   });
 
-  test('scopes the resource does not have are not granted', async () => {
+  test('scopes the resource does not have are not granted, even when the client may have them', async () => {
     const tokens = await oidc.clientCredentialsGrant(service.config, { resource: API, scope: 'api:read api:admin' });
     expect(decodeJwt(tokens.access_token).scope).toBe('api:read');
+  });
+
+  test('a scope of the resource outside the client\'s scope is invalid_scope (F1)', async () => {
+    await expect(oidc.clientCredentialsGrant(service.config, { resource: API, scope: 'api:read api:write' })).rejects.toMatchObject({ error: 'invalid_scope' });
   });
 
   test('an unregistered resource is refused with invalid_target', async () => {
@@ -51,7 +62,7 @@ describe('client credentials with resource indicators', () => {
   });
 
   test('a client registered after start works at once, and a deleted one stops', async () => {
-    const late = await registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+    const late = await registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'api:read', audience: [API] });
     await expect(oidc.clientCredentialsGrant(late.config, { resource: API, scope: 'api:read' })).resolves.toBeDefined();
     await server.services.clients.delete(late.clientId);
     await expect(oidc.clientCredentialsGrant(late.config, { resource: API, scope: 'api:read' })).rejects.toBeDefined();
@@ -66,7 +77,7 @@ describe('client credentials with resource indicators', () => {
 describe('public clients', () => {
   test('a public client completes code + PKCE without a secret and gets an audience-bound JWT', async () => {
     await createUser(server, 'pat@example.com');
-    const app = await registerClient(server, { token_endpoint_auth_method: 'none', application_type: 'native', redirect_uris: ['http://127.0.0.1:9999/callback'] });
+    const app = await registerClient(server, { token_endpoint_auth_method: 'none', application_type: 'native', redirect_uris: ['http://127.0.0.1:9999/callback'], scope: 'openid api:read', audience: [API] });
     expect(app.clientSecret).toBeUndefined();
     const request = await authorizationRequest(app, { scope: 'openid api:read', resource: API });
     const tokens = await exchange(app, await signIn(new Browser(), request, 'pat@example.com'), request);

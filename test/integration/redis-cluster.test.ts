@@ -1,6 +1,6 @@
 import { Cluster } from 'ioredis';
 import * as oidc from 'openid-client';
-import { RedisAdapter } from '../../src/adapters/redis-adapter.ts';
+import { RedisArtifacts } from '../../src/adapters/redis-adapter.ts';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest, createUser, exchange, registerClient, signIn } from '../support/flows.ts';
 import { canRunRedisCluster, startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.ts';
@@ -25,10 +25,11 @@ run('Redis Cluster', () => {
     await cluster?.stop();
   });
 
-  test('the adapter works across slots: consume, uid lookup, grant revocation', async () => {
+  test('the adapter works across slots: consume, uid lookup, grant, account and client revocation', async () => {
     const redis = new Cluster([{ host: '127.0.0.1', port: cluster.ports[0]! }]);
     try {
-      const adapter = (model: string) => new RedisAdapter(model, redis, 'cluster-test:');
+      const store = new RedisArtifacts(redis, 'cluster-test:');
+      const adapter = (model: string) => store.adapterFor(model);
       for (let i = 0; i < 20; i += 1) await adapter('AccessToken').upsert(`at-${i}`, { grantId: 'g-cluster' }, 60);
       await adapter('RefreshToken').upsert('rt', { grantId: 'g-cluster' }, 60);
       await adapter('Session').upsert('sess', { uid: 'uid-c' }, 60);
@@ -37,6 +38,15 @@ run('Redis Cluster', () => {
       await expect(adapter('RefreshToken').consume('rt')).rejects.toThrow(/already used/);
       await adapter('AccessToken').revokeByGrantId('g-cluster');
       for (let i = 0; i < 20; i += 1) expect(await adapter('AccessToken').find(`at-${i}`)).toBeUndefined();
+
+      await adapter('Grant').upsert('g-acct', { accountId: 'acct-c', clientId: 'client-c' }, 60);
+      for (let i = 0; i < 20; i += 1) await adapter('RefreshToken').upsert(`rt-${i}`, { grantId: 'g-acct' }, 60);
+      for (let i = 0; i < 20; i += 1) await adapter('ClientCredentials').upsert(`cc-${i}`, { clientId: 'client-c' }, 60);
+      await store.revokeAccount('acct-c');
+      expect(await adapter('Grant').find('g-acct')).toBeUndefined();
+      for (let i = 0; i < 20; i += 1) expect(await adapter('RefreshToken').find(`rt-${i}`)).toBeUndefined();
+      await store.revokeClient('client-c');
+      for (let i = 0; i < 20; i += 1) expect(await adapter('ClientCredentials').find(`cc-${i}`)).toBeUndefined();
     } finally {
       redis.disconnect();
     }
@@ -51,5 +61,15 @@ run('Redis Cluster', () => {
     await expect(oidc.refreshTokenGrant(web.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(web.config, rotated.access_token)).active).toBe(false);
     expect((await fetch(`${server.issuer}/readyz`)).status).toBe(200);
+  });
+
+  test('a login that starts with a pushed authorization request runs on the cluster', async () => {
+    await createUser(server, 'cluster-par@example.com');
+    const web = await registerClient(server, { grant_types: ['authorization_code'] });
+    const request = await authorizationRequest(web);
+    const pushed = await oidc.buildAuthorizationUrlWithPAR(web.config, Object.fromEntries(request.url.searchParams));
+    expect(pushed.searchParams.get('request_uri')).toMatch(/^urn:ietf:params:oauth:request_uri:/);
+    const tokens = await exchange(web, await signIn(new Browser(), { ...request, url: pushed }, 'cluster-par@example.com'), request);
+    expect(tokens.access_token).toBeTruthy();
   });
 });

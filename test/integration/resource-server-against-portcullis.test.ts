@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createDemoApi } from '../../src/demo-api/app.ts';
+import { createResourceServer } from '../../src/resource-server/index.ts';
 import { freePort } from '../support/environment.ts';
 import { registerClient, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -17,21 +19,25 @@ let apiUrl: string;
 let opaqueApi: Server;
 let opaqueApiUrl: string;
 
-async function listen(app: ReturnType<typeof createDemoApi>): Promise<[Server, string]> {
-  const listening = app.listen(0, '127.0.0.1');
+/** Listens first, so that the app can be built knowing its own URL (its DPoP publicUrl). */
+async function listen(createApp: (url: string) => ReturnType<typeof createDemoApi>): Promise<[Server, string]> {
+  const listening = createServer();
+  listening.listen(0, '127.0.0.1');
   await once(listening, 'listening');
-  const address = listening.address();
-  return [listening, `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`];
+  const url = `http://127.0.0.1:${(listening.address() as AddressInfo).port}`;
+  const handle = createApp(url).callback();
+  listening.on('request', (req, res) => void handle(req, res));
+  return [listening, url];
 }
 
 beforeAll(async () => {
   server = await startTestServer();
   await server.services.resources.create({ identifier: API, scopes: ['api:read', 'api:write'] });
   await server.services.resources.create({ identifier: OPAQUE_API, scopes: ['api:read'], tokenFormat: 'opaque' });
-  worker = await registerClient(server, { client_name: 'Worker', grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
+  worker = await registerClient(server, { client_name: 'Worker', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], audience: [API, OPAQUE_API], scope: 'api:read api:write' });
   const introspector = await server.services.clients.create({ client_name: 'Demo API', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], introspection_audiences: [OPAQUE_API] });
-  [api, apiUrl] = await listen(createDemoApi({ issuer: server.issuer, audience: API }));
-  [opaqueApi, opaqueApiUrl] = await listen(
+  [api, apiUrl] = await listen((publicUrl) => createDemoApi({ issuer: server.issuer, audience: API, publicUrl }));
+  [opaqueApi, opaqueApiUrl] = await listen(() =>
     createDemoApi({
       issuer: server.issuer,
       audience: OPAQUE_API,
@@ -87,7 +93,7 @@ test('opaque tokens are checked by introspection, and revocation is honoured for
 
 test('an API client without introspection_audiences cannot introspect other clients\' tokens', async () => {
   const stranger = await server.services.clients.create({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] });
-  const [strangerApi, strangerUrl] = await listen(
+  const [strangerApi, strangerUrl] = await listen(() =>
     createDemoApi({ issuer: server.issuer, audience: OPAQUE_API, introspection: { endpoint: `${server.issuer}/token/introspection`, clientId: stranger.client_id, clientSecret: stranger.client_secret! } }),
   );
   try {
@@ -110,6 +116,28 @@ test('a DPoP-bound token needs its proof', async () => {
   expect((await call(apiUrl, `Bearer ${tokens.access_token}`)).status).toBe(401);
   const response = await oidc.fetchProtectedResource(worker.config, tokens.access_token, new URL(`${apiUrl}/protected`), 'GET', undefined, undefined, { DPoP: dpop });
   expect(response.status).toBe(200);
+});
+
+test('a DPoP proof is checked against the API\'s publicUrl, not the host the request reached', async () => {
+  const [elsewhere, elsewhereUrl] = await listen(() => createDemoApi({ issuer: server.issuer, audience: API, publicUrl: 'https://api.demo.test' }));
+  try {
+    const dpop = oidc.getDPoPHandle(worker.config, await oidc.randomDPoPKeyPair('ES256'));
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' }, { DPoP: dpop });
+    // The proof names the URL it was sent to (127.0.0.1:port), which is not this API's public URL.
+    const status = await oidc
+      .fetchProtectedResource(worker.config, tokens.access_token, new URL(`${elsewhereUrl}/protected`), 'GET', undefined, undefined, { DPoP: dpop })
+      .then((r) => r.status, (error: unknown) => (error as { status?: number }).status);
+    expect(status).toBe(401);
+  } finally {
+    elsewhere.close();
+  }
+});
+
+test('ctx.state.auth.subjectType: a client-credentials token is a machine token (sub = client_id)', async () => {
+  const rs = createResourceServer({ issuer: server.issuer, audience: API });
+  const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
+  const auth = await rs.verifyRequest({ method: 'GET', url: '/protected', headers: { authorization: `Bearer ${tokens.access_token}` } });
+  expect(auth).toMatchObject({ sub: worker.clientId, clientId: worker.clientId, subjectType: 'client' });
 });
 
 describe('npm run start:api (the process)', () => {

@@ -15,7 +15,8 @@ const validator: ClientValidator = {
   normalize: async (metadata) => ({ token_endpoint_auth_method: 'client_secret_basic', ...metadata }),
   needsSecret: (metadata) => metadata.token_endpoint_auth_method !== 'none',
 };
-const registry = new ClientRegistry(prisma, validator);
+const registry = new ClientRegistry(prisma, { validator: () => validator });
+const productionRegistry = new ClientRegistry(prisma, { validator: () => validator, production: true });
 
 describe('client registration policy', () => {
   test.each([
@@ -25,6 +26,17 @@ describe('client registration policy', () => {
     [{ grant_types: ['password'] }, /grant_types/],
     [{ client_id: 'a b' }, /client_id/],
     [{ client_secret: 'short' }, /client_secret/],
+    // F2: RFC 6749 section 4.4, confidential clients only.
+    [{ grant_types: ['client_credentials'], token_endpoint_auth_method: 'none' }, /client_credentials needs a confidential client/],
+    // F13: a UUID is an account id, and a machine token's sub is its client_id.
+    [{ client_id: '0b6f3f64-3f1c-4a53-9b0e-2f0c8d1f1a11' }, /must not be a UUID/],
+    // F10: secrets are stored hashed, so nothing may need the plain secret.
+    [{ token_endpoint_auth_method: 'client_secret_jwt' }, /client_secret_jwt/],
+    [{ id_token_signed_response_alg: 'HS256' }, /symmetric/],
+    [{ scope: 42 }, /scope/],
+    [{ scope: 'api:read bad"scope' }, /scope/],
+    [{ audience: 'https://api.example' }, /audience/],
+    [{ audience: ['not a uri'] }, /audience/],
   ])('refuses %j', async (metadata, message) => {
     await expect(registry.create({ redirect_uris: ['https://a.example/cb'], ...metadata })).rejects.toThrow(message);
     await expect(registry.create({ redirect_uris: ['https://a.example/cb'], ...metadata })).rejects.toBeInstanceOf(InvalidClientMetadataError);
@@ -33,6 +45,32 @@ describe('client registration policy', () => {
   test('refuses something that is not an object', async () => {
     await expect(registry.create([1, 2])).rejects.toBeInstanceOf(InvalidClientMetadataError);
     await expect(registry.create(null)).rejects.toBeInstanceOf(InvalidClientMetadataError);
+  });
+
+  test('scope and audience are kept as given, deduplicated', async () => {
+    const response = await registry.create({ redirect_uris: ['https://a.example/cb'], scope: 'openid api:read  api:read', audience: ['https://api.example', 'https://api.example'] });
+    expect(response.scope).toBe('openid api:read');
+    expect(response.audience).toEqual(['https://api.example']);
+  });
+
+  test('only a hash of the secret is stored', async () => {
+    const response = await registry.create({ redirect_uris: ['https://a.example/cb'] });
+    const row = created.at(-1)!;
+    expect(JSON.stringify(row)).not.toContain(response.client_secret!);
+    expect(row.secretHash).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test.each([
+    ['https://*.example.com/cb', /wildcards/],
+    ['http://app.example.com/cb', /plain http/],
+  ])('production refuses redirect URI %s; development warns', async (uri, message) => {
+    await expect(productionRegistry.create({ redirect_uris: [uri] })).rejects.toThrow(message);
+    expect(registry.warningsFor({ redirect_uris: [uri] })).toEqual([expect.stringMatching(message)]);
+    await expect(registry.create({ redirect_uris: [uri] })).resolves.toMatchObject({ redirect_uris: [uri] });
+  });
+
+  test('loopback http redirect URIs are fine in production (RFC 8252)', async () => {
+    await expect(productionRegistry.create({ redirect_uris: ['http://127.0.0.1:8080/cb', 'http://localhost/cb'] })).resolves.toBeDefined();
   });
 
   test('issues a client_id and a strong secret for confidential clients', async () => {

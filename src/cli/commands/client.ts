@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { ClientNotFoundError, InvalidClientMetadataError } from '../../clients/client-registry.ts';
 import { parse, requirePositional } from '../args.ts';
-import { CliError, printJson, table, type Noun } from '../io.ts';
+import { CliError, printJson, table, type CliIo, type Noun } from '../io.ts';
 
 const known = (error: unknown): never => {
   if (error instanceof InvalidClientMetadataError) throw new CliError(`invalid_client_metadata: ${error.message}`);
@@ -11,30 +11,65 @@ const known = (error: unknown): never => {
 
 const list = (value: unknown): string => (Array.isArray(value) ? value.join(' ') : '');
 
+async function readMetadata(file: string | undefined, io: CliIo, usage: string): Promise<unknown> {
+  if (!file) throw new CliError(`missing --metadata-file\nusage: ${usage}`, 2);
+  const text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`cannot read ${file}: ${e.message}`); });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`invalid_client_metadata: not valid JSON (${(error as Error).message})`);
+  }
+}
+
+const printSecretOnce = (io: CliIo, secret: unknown) => {
+  if (typeof secret === 'string') io.out(`client_secret: ${secret}\n(shown once, stored only as a hash: keep it now)\n`);
+};
+
 export const clientCommands: Noun = {
   create: {
     usage: 'client create --metadata-file <path|-> [--json]',
-    summary: 'register a client from RFC 7591 metadata JSON ("-" reads standard input)',
+    summary: 'register a client from RFC 7591 metadata JSON ("-" reads standard input); include "scope" and "audience" for API access',
     async run({ args, io, json, services }) {
       const { values } = parse(args, { 'metadata-file': { type: 'string' } }, this.usage);
-      const file = values['metadata-file'];
-      if (!file) throw new CliError(`missing --metadata-file\nusage: ${this.usage}`, 2);
-      const text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`cannot read ${file}: ${e.message}`); });
-      let metadata: unknown;
-      try {
-        metadata = JSON.parse(text);
-      } catch (error) {
-        throw new CliError(`invalid_client_metadata: not valid JSON (${(error as Error).message})`);
-      }
-      const registered = await (await services()).clients.create(metadata).catch(known);
+      const metadata = await readMetadata(values['metadata-file'], io, this.usage);
+      const { clients } = await services();
+      for (const warning of clients.warningsFor(metadata)) io.err(`warning: ${warning}\n`);
+      const registered = await clients.create(metadata).catch(known);
       if (json) return printJson(io, registered);
       io.out(`created client ${registered.client_id}\n`);
-      if (registered.client_secret) io.out(`client_secret: ${registered.client_secret}\n(shown once; store it now)\n`);
+      printSecretOnce(io, registered.client_secret);
+    },
+  },
+  update: {
+    usage: 'client update <client_id> --metadata-file <path|-> [--json]',
+    summary: 'change a client in place: the JSON is merged into its metadata (RFC 7396; null removes a field)',
+    async run({ args, io, json, services }) {
+      const { positionals, values } = parse(args, { 'metadata-file': { type: 'string' } }, this.usage);
+      const clientId = requirePositional(positionals, 'client_id', this.usage);
+      const patch = await readMetadata(values['metadata-file'], io, this.usage);
+      const { clients } = await services();
+      for (const warning of clients.warningsFor(patch)) io.err(`warning: ${warning}\n`);
+      const updated = await clients.update(clientId, patch).catch(known);
+      if (json) return printJson(io, updated);
+      io.out(`updated client ${updated.client_id}\n`);
+      printSecretOnce(io, updated.client_secret);
+    },
+  },
+  'rotate-secret': {
+    usage: 'client rotate-secret <client_id> [--json]',
+    summary: 'issue a new client secret (shown once); the old one stops working at once',
+    async run({ args, io, json, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const clientId = requirePositional(positionals, 'client_id', this.usage);
+      const rotated = await (await services()).clients.rotateSecret(clientId).catch(known);
+      if (json) return printJson(io, rotated);
+      io.out(`new secret for client ${rotated.client_id}\n`);
+      printSecretOnce(io, rotated.client_secret);
     },
   },
   list: {
     usage: 'client list [--json]',
-    summary: 'list clients (secrets omitted)',
+    summary: 'list clients (secrets are never stored in readable form)',
     async run({ args, io, json, services }) {
       parse(args, {}, this.usage);
       const clients = await (await services()).clients.list();
@@ -44,22 +79,25 @@ export const clientCommands: Noun = {
         name: typeof c.client_name === 'string' ? c.client_name : '',
         auth: typeof c.token_endpoint_auth_method === 'string' ? c.token_endpoint_auth_method : '',
         grants: list(c.grant_types),
-      })), ['client_id', 'name', 'auth', 'grants']));
+        audience: list(c.audience),
+      })), ['client_id', 'name', 'auth', 'grants', 'audience']));
     },
   },
   show: {
-    usage: 'client show <client_id> [--show-secret] [--json]',
+    usage: 'client show <client_id> [--json]',
     summary: "print a client's metadata",
     async run({ args, io, services }) {
-      const { positionals, values } = parse(args, { 'show-secret': { type: 'boolean' } }, this.usage);
+      if (args.includes('--show-secret')) {
+        throw new CliError('client secrets are stored only as a hash and cannot be shown; issue a new one with: client rotate-secret <client_id>');
+      }
+      const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);
-      const client = await (await services()).clients.show(clientId, { includeSecret: values['show-secret'] === true }).catch(known);
-      printJson(io, client);
+      printJson(io, await (await services()).clients.show(clientId).catch(known));
     },
   },
   delete: {
     usage: 'client delete <client_id> [--json]',
-    summary: 'delete a client: it can no longer authenticate; its refresh and opaque tokens stop (issued JWTs live until they expire)',
+    summary: 'delete a client and revoke every grant and token it was issued (issued JWTs live until they expire, but introspect inactive)',
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);

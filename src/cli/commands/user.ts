@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AccountNotFoundError, DuplicateEmailError, type Account } from '../../accounts/account-repository.ts';
 import { parse, requirePositional } from '../args.ts';
+import type { AccountService } from '../../accounts/account-service.ts';
 import { CliError, printJson, stripOneNewline, table, type Command, type Noun } from '../io.ts';
 
 const toJson = (account: Account) => ({
@@ -27,10 +28,24 @@ function setDisabledCommand(disabled: boolean, summary: string): Command {
       const { positionals } = parse(args, {}, this.usage);
       const reference = requirePositional(positionals, 'account id or email', this.usage);
       const { accounts } = await services();
-      const account = await accounts.repository.resolve(reference).catch(describeValidation);
-      const updated = await accounts.repository.setDisabled(account.id, disabled);
+      const updated = await accounts.setDisabled(reference, disabled).catch(describeValidation);
       if (json) printJson(io, toJson(updated));
       else io.out(`${verb}d user ${updated.email}\n`);
+    },
+  };
+}
+
+/** A command that acts on one account and reports it. */
+function accountCommand(verb: string, summary: string, act: (accounts: AccountService, reference: string) => Promise<Account>, done: string): Command {
+  return {
+    usage: `user ${verb} <id|email> [--json]`,
+    summary,
+    async run({ args, io, json, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const reference = requirePositional(positionals, 'account id or email', this.usage);
+      const account = await act((await services()).accounts, reference).catch(describeValidation);
+      if (json) printJson(io, { id: account.id, email: account.email });
+      else io.out(`${done} ${account.email}\n`);
     },
   };
 }
@@ -62,11 +77,13 @@ export const userCommands: Noun = {
       io.out(table(accounts.map((a) => ({ id: a.id, email: a.email, name: a.name ?? '', status: a.disabled ? 'disabled' : 'active' })), ['id', 'email', 'name', 'status']));
     },
   },
-  disable: setDisabledCommand(true, 'disable an account: sign-in, refresh, userinfo and introspection stop (issued JWTs live until they expire)'),
-  enable: setDisabledCommand(false, 'enable a disabled account'),
+  disable: setDisabledCommand(true, 'disable an account and end every session and grant it has (enabling again revives none of them)'),
+  enable: setDisabledCommand(false, 'enable a disabled account (it signs in afresh)'),
+  'sign-out': accountCommand('sign-out', 'sign an account out everywhere: every session, grant, refresh token and opaque access token ends', (accounts, reference) => accounts.signOutEverywhere(reference), 'signed out everywhere:'),
+  delete: accountCommand('delete', 'delete an account after ending every session and grant it has', (accounts, reference) => accounts.delete(reference), 'deleted user'),
   'set-password': {
     usage: 'user set-password <id|email> --password-stdin [--json]',
-    summary: "replace an account's password (read from standard input)",
+    summary: "replace an account's password (read from standard input) and end every session and grant it has",
     async run({ args, io, json, services }) {
       const { positionals, values } = parse(args, { 'password-stdin': { type: 'boolean' } }, this.usage);
       const reference = requirePositional(positionals, 'account id or email', this.usage);

@@ -6,8 +6,10 @@ import {
   AUDIENCE,
   bearer,
   listen,
+  makeDpopKey,
   makeKey,
   signAccessToken,
+  signProof,
   startIssuer,
   type FakeIssuer,
   type SigningKey,
@@ -75,6 +77,23 @@ test('client-credentials token without sub => sub is the client_id', async () =>
   expect(res.body).toEqual({ sub: 'svc-9', client_id: 'svc-9', scope: 'api:read' });
 });
 
+test('a DPoP-bound token is checked against the configured publicUrl, not the Host it reached', async () => {
+  const publicUrl = 'https://api.example.com';
+  const dpopDemo = await listen(createDemoApi({ issuer: issuer.url, audience: AUDIENCE, publicUrl }).callback());
+  try {
+    const holder = await makeDpopKey();
+    const token = await signAccessToken(key, issuer.url, { claims: { cnf: { jkt: holder.jkt } } });
+    const call = async (htu: string) => {
+      const proof = await signProof(holder, { htm: 'GET', htu, accessToken: token });
+      return fetch(`${dpopDemo.url}/protected`, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+    };
+    expect((await call(`${publicUrl}/protected`)).status).toBe(200);
+    expect((await call(`${dpopDemo.url}/protected`)).status).toBe(401);
+  } finally {
+    await dpopDemo.close();
+  }
+});
+
 test('unknown route => 404 JSON', async () => {
   const res = await get('/nope');
   expect(res.status).toBe(404);
@@ -91,15 +110,36 @@ describe('readConfig', () => {
     expect(result.errors[1]).toMatch(/^AUDIENCE /);
   });
 
-  test('invalid PORT / ISSUER and half-configured introspection', () => {
-    const result = readConfig({ PORT: '70000', ISSUER: 'localhost:3000', AUDIENCE: 'a', INTROSPECTION_CLIENT_ID: 'x' });
-    expect(result.ok ? [] : result.errors.map((line) => line.split(' ')[0])).toEqual(['PORT', 'ISSUER', 'INTROSPECTION_CLIENT_SECRET']);
+  test('invalid PORT / ISSUER / PUBLIC_URL and half-configured introspection', () => {
+    const result = readConfig({
+      PORT: '70000',
+      ISSUER: 'localhost:3000',
+      AUDIENCE: 'a',
+      PUBLIC_URL: 'api.example.com',
+      INTROSPECTION_CLIENT_ID: 'x',
+    });
+    expect(result.ok ? [] : result.errors.map((line) => line.split(' ')[0])).toEqual([
+      'PORT',
+      'ISSUER',
+      'PUBLIC_URL',
+      'INTROSPECTION_CLIENT_SECRET',
+    ]);
+  });
+
+  test('PUBLIC_URL defaults to http://localhost:$PORT and can be set', () => {
+    const publicUrlOf = (env: Record<string, string>) => {
+      const result = readConfig({ ISSUER: 'http://localhost:3000', AUDIENCE: AUDIENCE, ...env });
+      return result.ok ? result.config.options.publicUrl : result.errors;
+    };
+    expect(publicUrlOf({})).toBe('http://localhost:4000');
+    expect(publicUrlOf({ PORT: '8080' })).toBe('http://localhost:8080');
+    expect(publicUrlOf({ PORT: '8080', PUBLIC_URL: 'https://api.example.com' })).toBe('https://api.example.com');
   });
 
   test('defaults and introspection endpoint', () => {
     expect(readConfig({ ISSUER: 'http://localhost:3000', AUDIENCE: AUDIENCE })).toEqual({
       ok: true,
-      config: { port: 4000, options: { issuer: 'http://localhost:3000', audience: AUDIENCE } },
+      config: { port: 4000, options: { issuer: 'http://localhost:3000', audience: AUDIENCE, publicUrl: 'http://localhost:4000' } },
     });
     const result = readConfig({
       PORT: '0',
@@ -115,6 +155,7 @@ describe('readConfig', () => {
         options: {
           issuer: 'http://localhost:3000/',
           audience: AUDIENCE,
+          publicUrl: 'http://localhost:0',
           introspection: { endpoint: 'http://localhost:3000/token/introspection', clientId: 'rs', clientSecret: 'pw' },
         },
       },

@@ -1,10 +1,14 @@
 import { SignJWT } from 'jose';
+import { createResourceServer } from '../../../src/resource-server/index.ts';
 import {
   AUDIENCE,
   bearer,
+  frozenClock,
   makeDpopKey,
   makeKey,
   now,
+  rawRequest,
+  realClock,
   sha256,
   signAccessToken,
   signProof,
@@ -16,27 +20,48 @@ import {
   type TestApi,
 } from './helpers.ts';
 
+/** The API's public base URL: proofs name it, whatever host the test requests actually reach (127.0.0.1:port). */
+const PUBLIC_URL = 'https://api.example.com';
+
 let key: SigningKey;
 let issuer: FakeIssuer;
 let api: TestApi;
 let holder: DpopKey;
 let other: DpopKey;
+const extraApis: TestApi[] = [];
 
 beforeAll(async () => {
   key = await makeKey('ES256', 'k1');
   issuer = await startIssuer([key]);
-  api = await startApi({ issuer: issuer.url, audience: AUDIENCE });
+  api = await startApi({ issuer: issuer.url, audience: AUDIENCE, publicUrl: PUBLIC_URL });
   holder = await makeDpopKey();
   other = await makeDpopKey();
 });
 
+afterEach(() => {
+  realClock();
+});
+
 afterAll(async () => {
-  await api.close();
+  await Promise.all([api, ...extraApis].map((started) => started.close()));
   await issuer.close();
 });
 
+async function startExtraApi(...args: Parameters<typeof startApi>): Promise<TestApi> {
+  const started = await startApi(...args);
+  extraApis.push(started);
+  return started;
+}
+
 const boundToken = (): Promise<string> => signAccessToken(key, issuer.url, { claims: { cnf: { jkt: holder.jkt } } });
-const url = (path = '/protected'): string => `${api.url}${path}`;
+const url = (path = '/protected'): string => `${PUBLIC_URL}${path}`;
+
+function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
 
 function dpopRequest(token: string, proof: string | undefined, method = 'GET'): RequestInit {
   return { method, headers: { authorization: `DPoP ${token}`, ...(proof === undefined ? {} : { dpop: proof }) } };
@@ -46,7 +71,11 @@ const DPOP_CHALLENGE =
   /^DPoP realm="https:\/\/api\.example\.com", error="(invalid_dpop_proof|invalid_token)", error_description="[^"]+", algs="[^"]*ES256[^"]*"$/;
 
 async function expectProofRejected(init: RequestInit, description: RegExp, path = '/protected'): Promise<void> {
-  const res = await api.request(path, init);
+  await expectProofRejectedBy(api, init, description, path);
+}
+
+async function expectProofRejectedBy(target: TestApi, init: RequestInit, description: RegExp, path = '/protected'): Promise<void> {
+  const res = await target.request(path, init);
   expect(res.status).toBe(401);
   expect(res.body.error).toBe('invalid_dpop_proof');
   expect(res.body.error_description).toMatch(description);
@@ -188,23 +217,154 @@ test('certificate-bound tokens (cnf x5t#S256) are rejected', async () => {
   expect(res.body.error_description).toMatch(/certificate-bound/);
 });
 
-test('verifyRequest checks DPoP against the given absolute URL (string or URL)', async () => {
+test('verifyRequest reads only the path of the given URL (string, URL, or request target)', async () => {
   const token = await boundToken();
-  const htu = 'https://api.example.com/orders';
+  const htu = `${PUBLIC_URL}/orders`;
   const request = (proof: string, target: string | URL) => ({
     method: 'DELETE',
     url: target,
     headers: { authorization: `DPoP ${token}`, dpop: proof },
   });
-  const ok = await api.rs.verifyRequest(
-    request(await signProof(holder, { htm: 'DELETE', htu, accessToken: token }), new URL(`${htu}?x=1`)),
-  );
+  const proofFor = (proofHtu: string) => signProof(holder, { htm: 'DELETE', htu: proofHtu, accessToken: token });
+
+  const ok = await api.rs.verifyRequest(request(await proofFor(htu), new URL(`${htu}?x=1`)));
   expect(ok.jkt).toBe(holder.jkt);
-  const error = await api.rs
-    .verifyRequest(request(await signProof(holder, { htm: 'DELETE', htu, accessToken: token }), 'https://api.example.com/other'))
-    .then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-  expect(error).toMatchObject({ status: 401, code: 'invalid_dpop_proof', scheme: 'DPoP' });
+  expect((await api.rs.verifyRequest(request(await proofFor(htu), '/orders?x=1'))).jkt).toBe(holder.jkt);
+  // The host of an absolute URL is ignored: only publicUrl names the host.
+  expect((await api.rs.verifyRequest(request(await proofFor(htu), 'https://evil.example.com/orders'))).jkt).toBe(holder.jkt);
+
+  const wrongPath = await rejection(api.rs.verifyRequest(request(await proofFor(htu), `${PUBLIC_URL}/other`)));
+  expect(wrongPath).toMatchObject({ status: 401, code: 'invalid_dpop_proof', scheme: 'DPoP' });
+  const otherHost = await rejection(
+    api.rs.verifyRequest(request(await proofFor('https://evil.example.com/orders'), 'https://evil.example.com/orders')),
+  );
+  expect(otherHost).toMatchObject({ status: 401, code: 'invalid_dpop_proof', description: expect.stringMatching(/htu/) });
+  // A path that looks like a network-path reference stays a path under publicUrl.
+  const networkPath = await rejection(
+    api.rs.verifyRequest(request(await proofFor('https://evil.example.com/orders'), '//evil.example.com/orders')),
+  );
+  expect(networkPath).toMatchObject({ code: 'invalid_dpop_proof', description: expect.stringMatching(/htu/) });
+});
+
+describe('htu is publicUrl + the request path, whatever Host or request target the client sends', () => {
+  const EVIL = 'evil.example.com';
+
+  async function send(target: string, proofHtu: string, headers: Record<string, string> = {}) {
+    const token = await boundToken();
+    const proof = await signProof(holder, { htm: 'GET', htu: proofHtu, accessToken: token });
+    return rawRequest(api, target, { host: new URL(api.url).host, authorization: `DPoP ${token}`, dpop: proof, ...headers });
+  }
+
+  test('a proof for another host is refused even when the Host header names that host', async () => {
+    for (const scheme of ['http', 'https']) {
+      const res = await send('/protected', `${scheme}://${EVIL}/protected`, { host: EVIL });
+      expect(res.status).toBe(401);
+      expect(res.body).toMatchObject({ error: 'invalid_dpop_proof', error_description: expect.stringMatching(/htu/) });
+    }
+  });
+
+  test('an absolute-form request target does not help', async () => {
+    const res = await send(`http://${EVIL}/protected`, `http://${EVIL}/protected`, { host: EVIL });
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toMatch(/htu/);
+  });
+
+  test('X-Forwarded-Host does not help, even in an app that trusts proxy headers', async () => {
+    const proxied = await startExtraApi({ issuer: issuer.url, audience: AUDIENCE, publicUrl: PUBLIC_URL }, { proxy: true });
+    const token = await boundToken();
+    const proof = await signProof(holder, { htm: 'GET', htu: `https://${EVIL}/protected`, accessToken: token });
+    const res = await rawRequest(proxied, '/protected', {
+      host: new URL(proxied.url).host,
+      'x-forwarded-host': EVIL,
+      'x-forwarded-proto': 'https',
+      authorization: `DPoP ${token}`,
+      dpop: proof,
+    });
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toMatch(/htu/);
+  });
+
+  test('the correct htu passes, whatever the Host header or the request target says', async () => {
+    expect((await send('/protected', url(), { host: EVIL })).status).toBe(200);
+    expect((await send(`http://${EVIL}/protected?q=1`, url())).status).toBe(200);
+  });
+
+  test('the path prefix of publicUrl is prepended to the request path', async () => {
+    const rs = createResourceServer({ issuer: issuer.url, audience: AUDIENCE, publicUrl: 'https://example.com/api/' });
+    const token = await boundToken();
+    const request = async (proofHtu: string) => ({
+      method: 'GET',
+      url: '/orders',
+      headers: { authorization: `DPoP ${token}`, dpop: await signProof(holder, { htm: 'GET', htu: proofHtu, accessToken: token }) },
+    });
+    expect((await rs.verifyRequest(await request('https://example.com/api/orders'))).jkt).toBe(holder.jkt);
+    expect(await rejection(rs.verifyRequest(await request('https://example.com/orders')))).toMatchObject({
+      code: 'invalid_dpop_proof',
+    });
+  });
+});
+
+test('without publicUrl, DPoP-bound tokens are refused and unbound tokens still work', async () => {
+  const noPublicUrl = await startExtraApi({ issuer: issuer.url, audience: AUDIENCE });
+  const token = await boundToken();
+  const proof = await signProof(holder, { htm: 'GET', htu: `${noPublicUrl.url}/protected`, accessToken: token });
+  const res = await noPublicUrl.request('/protected', dpopRequest(token, proof));
+  expect(res.status).toBe(401);
+  expect(res.body).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/publicUrl/) });
+  expect(res.wwwAuthenticate).toMatch(DPOP_CHALLENGE);
+  expect((await noPublicUrl.request('/protected', bearer(await signAccessToken(key, issuer.url)))).status).toBe(200);
+});
+
+describe('replay cache (dpopReplayCacheSize)', () => {
+  const WINDOW_MS = (60 + 2 * 5) * 1000; // dpopMaxAgeSeconds + clockTolerance on both sides of iat
+
+  /** A resource server remembering at most two proofs, and a way to present a proof to it. */
+  async function smallCache() {
+    const rs = createResourceServer({ issuer: issuer.url, audience: AUDIENCE, publicUrl: PUBLIC_URL, dpopReplayCacheSize: 2 });
+    const token = await boundToken();
+    const newProof = () => signProof(holder, { htm: 'GET', htu: url(), accessToken: token });
+    const present = (proof: string) =>
+      rejection(rs.verifyRequest({ method: 'GET', url: url(), headers: { authorization: `DPoP ${token}`, dpop: proof } }));
+    return { newProof, present };
+  }
+
+  function expectRefused(outcome: unknown, description: RegExp): void {
+    expect(outcome).toMatchObject({
+      status: 401,
+      code: 'invalid_dpop_proof',
+      scheme: 'DPoP',
+      description: expect.stringMatching(description),
+    });
+  }
+
+  test('when full of live proofs it refuses new proofs instead of forgetting old ones', async () => {
+    frozenClock();
+    const { newProof, present } = await smallCache();
+    const [first, second, third] = [await newProof(), await newProof(), await newProof()];
+    expect(await present(first)).toBeUndefined();
+    expect(await present(second)).toBeUndefined();
+
+    const full = await present(third);
+    expectRefused(full, /^DPoP replay cache is full; try again shortly$/);
+    expect((full as { wwwAuthenticate: string }).wwwAuthenticate).toMatch(DPOP_CHALLENGE);
+    // The captured first proof was not evicted to make room, so it still cannot be replayed.
+    expectRefused(await present(first), /replayed/);
+  });
+
+  test('entries older than the proof window are evicted to make room', async () => {
+    const clock = frozenClock();
+    const { newProof, present } = await smallCache();
+    const first = await newProof();
+    expect(await present(first)).toBeUndefined();
+    expect(await present(await newProof())).toBeUndefined();
+
+    clock.advance(WINDOW_MS - 1);
+    expectRefused(await present(await newProof()), /cache is full/);
+
+    clock.advance(1);
+    const fresh = await newProof();
+    expect(await present(fresh)).toBeUndefined();
+    expectRefused(await present(fresh), /replayed/);
+    expectRefused(await present(first), /too old/);
+  });
 });

@@ -1,5 +1,5 @@
 /** Test fixtures: a fake issuer (JWKS + introspection over loopback HTTP), token signing, a protected Koa API. */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createHash, randomUUID } from 'node:crypto';
 import Koa from 'koa';
@@ -177,7 +177,12 @@ export interface TestApi extends TestServer {
   request(path: string, init?: RequestInit): Promise<{ status: number; wwwAuthenticate: string | null; body: Record<string, unknown> }>;
 }
 
-export async function startApi(options: ResourceServerOptions): Promise<TestApi> {
+export interface TestApiSettings {
+  /** Koa `app.proxy`: trust X-Forwarded-Host / X-Forwarded-Proto. */
+  readonly proxy?: boolean;
+}
+
+export async function startApi(options: ResourceServerOptions, settings: TestApiSettings = {}): Promise<TestApi> {
   const rs = createResourceServer(options);
   const router = new Router();
   const reply: Koa.Middleware = (ctx) => {
@@ -187,7 +192,7 @@ export async function startApi(options: ResourceServerOptions): Promise<TestApi>
   router.post('/protected', rs.requireScopes('api:read'), reply);
   router.get('/admin', rs.requireScopes('api:read', 'api:admin'), reply);
   router.get('/any', rs.requireScopes(), reply);
-  const app = new Koa();
+  const app = new Koa({ proxy: settings.proxy === true });
   app.use(router.routes());
   const server = await listen(app.callback());
   return {
@@ -203,6 +208,28 @@ export async function startApi(options: ResourceServerOptions): Promise<TestApi>
       };
     },
   };
+}
+
+export interface RawResponse {
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+}
+
+/**
+ * A request with a verbatim request target and headers, which `fetch` cannot send:
+ * a forged `Host`, or an absolute-form target such as `http://evil.example.com/path`.
+ */
+export function rawRequest(server: TestServer, target: string, headers: Record<string, string>): Promise<RawResponse> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path: target, headers, setHost: false }, (res) => {
+      void readBody(res).then((text) => {
+        resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) });
+      }, reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 export const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });

@@ -83,6 +83,7 @@ test('an active token is accepted, with client_secret_basic authentication', asy
   expect(res.body.auth).toEqual({
     sub: 'user-7',
     clientId: 'client-7',
+    subjectType: 'user',
     scopes: ['api:read', 'api:write'],
     tokenType: 'opaque',
     claims: expect.objectContaining({ active: true, client_id: 'client-7' }),
@@ -169,7 +170,7 @@ test('a response without iss is accepted (iss is checked only when present)', as
   issuer.introspect = () => ({ active: true, client_id: 'svc', scope: 'api:read', aud: AUDIENCE, token_type: 'Bearer', exp: now() + 60 });
   const res = await api.request('/protected', bearer(opaque()));
   expect(res.status).toBe(200);
-  expect(res.body.auth).toMatchObject({ clientId: 'svc', scopes: ['api:read'], tokenType: 'opaque' });
+  expect(res.body.auth).toMatchObject({ clientId: 'svc', subjectType: 'client', scopes: ['api:read'], tokenType: 'opaque' });
   expect(res.body.auth).not.toHaveProperty('sub');
 });
 

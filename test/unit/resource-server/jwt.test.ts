@@ -54,10 +54,18 @@ describe('valid JWT access tokens', () => {
     expect(res.body.auth).toEqual({
       sub: 'user-1',
       clientId: 'client-1',
+      subjectType: 'user',
       scopes: ['openid', 'api:read'],
       tokenType: 'jwt',
       claims: expect.objectContaining({ iss: issuer.url, aud: AUDIENCE, jti: 'jti-42', scope: 'openid api:read' }),
     });
+  });
+
+  test('a client-credentials token (sub = client_id) is a machine token: subjectType client', async () => {
+    const token = await signAccessToken(es, issuer.url, { claims: { sub: 'svc-1', client_id: 'svc-1' } });
+    const res = await api.request('/protected', bearer(token));
+    expect(res.status).toBe(200);
+    expect(res.body.auth).toMatchObject({ sub: 'svc-1', clientId: 'svc-1', subjectType: 'client' });
   });
 
   test('RS256 tokens, application/at+jwt typ and an aud array are accepted', async () => {

@@ -15,6 +15,9 @@ function optionError(options: unknown): ResourceServerConfigError {
 test('valid minimal options are accepted', () => {
   expect(() => createResourceServer(base)).not.toThrow();
   expect(() => createResourceServer({ ...base, audience: ['a', 'b'], clockTolerance: 0, algorithms: ['ES256', 'PS256'] })).not.toThrow();
+  expect(() =>
+    createResourceServer({ ...base, publicUrl: 'https://example.com/api/', dpopAlgorithms: ['ES256'], dpopReplayCacheSize: 1 }),
+  ).not.toThrow();
 });
 
 test.each([
@@ -30,6 +33,17 @@ test.each([
   ['algorithms', { ...base, algorithms: ['none'] }],
   ['algorithms', { ...base, algorithms: ['RS1'] }],
   ['dpopAlgorithms', { ...base, dpopAlgorithms: ['HS512'] }],
+  ['publicUrl', { ...base, publicUrl: '' }],
+  ['publicUrl', { ...base, publicUrl: '/api' }],
+  ['publicUrl', { ...base, publicUrl: 'ftp://api.example.com' }],
+  ['publicUrl', { ...base, publicUrl: 'https://api.example.com/?x=1' }],
+  ['publicUrl', { ...base, publicUrl: 'https://api.example.com/#top' }],
+  ['publicUrl', { ...base, publicUrl: 'https://user:pw@api.example.com' }],
+  ['publicUrl', { ...base, dpopAlgorithms: ['ES256'] }],
+  ['publicUrl', { ...base, dpopMaxAgeSeconds: 30 }],
+  ['publicUrl', { ...base, dpopReplayCacheSize: 10 }],
+  ['dpopReplayCacheSize', { ...base, publicUrl: 'https://api.example.com', dpopReplayCacheSize: 0 }],
+  ['dpopReplayCacheSize', { ...base, publicUrl: 'https://api.example.com', dpopReplayCacheSize: 2.5 }],
   ['clockTolerance', { ...base, clockTolerance: -1 }],
   ['clockTolerance', { ...base, clockTolerance: '5s' }],
   ['jwksCooldownSeconds', { ...base, jwksCooldownSeconds: Number.NaN }],
@@ -52,6 +66,10 @@ test.each([
   const error = optionError(options);
   expect(error.option).toBe(option);
   expect(error.message).toContain(`"${option}"`);
+});
+
+test('a DPoP option without publicUrl says why publicUrl is needed', () => {
+  expect(optionError({ ...base, dpopMaxAgeSeconds: 30 }).message).toMatch(/"publicUrl" is required when dpopMaxAgeSeconds is set/);
 });
 
 test('HS* and none are refused with an explicit message', () => {

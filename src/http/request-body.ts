@@ -1,0 +1,34 @@
+import type { IncomingMessage } from 'node:http';
+
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+/**
+ * Reads a request body up to `limit` bytes, then leaves the request looking unread to whoever
+ * parses it next (oidc-provider reads `req` itself), so the body can be checked before the provider
+ * sees it without buffering it twice.
+ */
+export async function readAndReplayBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limit) throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let received = 0;
+  // Not destroyed on an early stop: the socket must stay open for the refusal.
+  for await (const chunk of req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+    received += chunk.length;
+    if (received > limit) throw new BodyTooLargeError(`request body larger than ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  const body = Buffer.concat(chunks, received);
+  Object.defineProperty(req, 'readable', { value: true, configurable: true });
+  Object.defineProperty(req, 'readableEncoding', { value: null, configurable: true });
+  Object.defineProperty(req, 'iterator', {
+    configurable: true,
+    value: () =>
+      (async function* replay() {
+        yield body;
+      })(),
+  });
+  return body;
+}

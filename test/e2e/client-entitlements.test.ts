@@ -1,0 +1,165 @@
+import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import * as oidc from 'openid-client';
+import { Browser } from '../support/browser.ts';
+import { authorizationRequest, createUser, exchange, isCallback, PASSWORD, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// F1: a client gets tokens only for the APIs in its `audience`, with only the scopes in its `scope`.
+const API = 'https://api.example.test';
+const ADMIN_API = 'https://admin.example.test';
+const SHORT_API = 'https://short.example.test';
+const EMAIL = 'grace@example.com';
+
+let server: TestServer;
+let worker: RegisteredClient;
+
+const machine = (metadata: Record<string, unknown>) =>
+  registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], ...metadata });
+
+beforeAll(async () => {
+  server = await startTestServer();
+  await server.services.resources.create({ identifier: API, scopes: ['api:read', 'api:write'] });
+  await server.services.resources.create({ identifier: ADMIN_API, scopes: ['admin:all'] });
+  await server.services.resources.create({ identifier: SHORT_API, scopes: ['short:read'], accessTokenTtl: 3 });
+  await createUser(server, EMAIL);
+  worker = await machine({ scope: 'api:read short:read', audience: [API, SHORT_API] });
+});
+afterAll(() => server.close());
+
+describe('client credentials: audience and scope metadata', () => {
+  test('a client without audience gets tokens for no API', async () => {
+    const plain = await machine({ scope: 'api:read admin:all' });
+    await expect(oidc.clientCredentialsGrant(plain.config, { resource: API, scope: 'api:read' })).rejects.toMatchObject({ error: 'invalid_target' });
+    await expect(oidc.clientCredentialsGrant(plain.config, { resource: ADMIN_API, scope: 'admin:all' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  test('a client without scope is granted nothing by client_credentials', async () => {
+    const plain = await machine({ audience: [API] });
+    await expect(oidc.clientCredentialsGrant(plain.config, { resource: API, scope: 'api:read' })).rejects.toMatchObject({ error: 'invalid_scope' });
+    await expect(oidc.clientCredentialsGrant(plain.config, { scope: 'openid' })).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
+  test('the reviewed attack: an ordinary machine client asking for the admin API', async () => {
+    await expect(oidc.clientCredentialsGrant(worker.config, { resource: ADMIN_API, scope: 'admin:all' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  test('a scope outside the client\'s scope is invalid_scope, not silently dropped', async () => {
+    await expect(oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read api:write' })).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
+  test('within both, the token is for that API with the asked scopes', async () => {
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
+    expect(decodeJwt(tokens.access_token)).toMatchObject({ aud: API, scope: 'api:read', sub: worker.clientId });
+  });
+
+  test('a resource\'s own access-token lifetime applies to client credentials', async () => {
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: SHORT_API, scope: 'short:read' });
+    expect(tokens.expires_in).toBeLessThanOrEqual(3);
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims.exp! - claims.iat!).toBe(3);
+  });
+
+  test('client update narrows the audience at once', async () => {
+    const narrowing = await machine({ scope: 'api:read', audience: [API] });
+    await expect(oidc.clientCredentialsGrant(narrowing.config, { resource: API, scope: 'api:read' })).resolves.toBeDefined();
+    await server.services.clients.update(narrowing.clientId, { audience: null });
+    await expect(oidc.clientCredentialsGrant(narrowing.config, { resource: API, scope: 'api:read' })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+});
+
+describe('user flows: audience and scope metadata', () => {
+  test('a public SPA cannot ask a user to consent to an API outside its audience', async () => {
+    const spa = await registerClient(server, { token_endpoint_auth_method: 'none', scope: 'openid admin:all' });
+    const request = await authorizationRequest(spa, { scope: 'openid admin:all', resource: ADMIN_API });
+    const page = await new Browser().follow(request.url.toString(), isCallback);
+    expect(isCallback(page.url)).toBe(true);
+    expect(new URL(page.url).searchParams.get('error')).toBe('invalid_target');
+  });
+
+  test('consent and tokens carry only scopes in the client\'s scope; the rest is not granted', async () => {
+    const app = await registerClient(server, { grant_types: ['authorization_code', 'refresh_token'], scope: 'openid offline_access api:read', audience: [API] });
+    const request = await authorizationRequest(app, { scope: 'openid email offline_access api:read api:write', resource: API, prompt: 'consent' });
+    const browser = new Browser();
+    const login = await browser.follow(request.url.toString(), isCallback);
+    const consent = await browser.submit(login, /\/login$/, { email: EMAIL, password: PASSWORD }, isCallback);
+    expect(consent.html).toContain('api:read');
+    expect(consent.html).not.toContain('api:write');
+    expect(consent.html).not.toContain('See your email address');
+    const callback = new URL((await browser.submit(consent, /\/confirm$/, {}, isCallback)).url);
+    const tokens = await exchange(app, callback, request);
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims.aud).toBe(API);
+    expect(claims.scope).toBe('api:read');
+    expect(tokens.claims()?.sub).toBeDefined();
+    expect(tokens.refresh_token).toBeDefined();
+
+    // Narrowing the client later ends its refreshes for that API.
+    await server.services.clients.update(app.clientId, { audience: [] });
+    await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_target' });
+  });
+
+  test('a client without scope gets only the OpenID scopes in user flows', async () => {
+    const app = await registerClient(server, { audience: [API] });
+    const request = await authorizationRequest(app, { scope: 'openid email api:read', resource: API });
+    const tokens = await exchange(app, await signIn(new Browser(), request, EMAIL), request);
+    expect(decodeJwt(tokens.access_token).scope).toBeUndefined();
+    expect(tokens.claims()?.sub).toBeDefined();
+  });
+
+  test('a resource\'s own access-token lifetime applies to the code flow', async () => {
+    const app = await registerClient(server, { scope: 'openid short:read', audience: [SHORT_API] });
+    const request = await authorizationRequest(app, { scope: 'openid short:read', resource: SHORT_API });
+    const tokens = await exchange(app, await signIn(new Browser(), request, EMAIL), request);
+    expect(tokens.expires_in).toBeLessThanOrEqual(3);
+  });
+});
+
+describe('introspection of JWT access tokens (RFC 7662)', () => {
+  let introspector: RegisteredClient;
+  beforeAll(async () => {
+    introspector = await machine({ introspection_audiences: [API] });
+  });
+
+  test('the token\'s own client and an introspection_audiences client get an answer', async () => {
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
+    const own = await oidc.tokenIntrospection(worker.config, tokens.access_token);
+    expect(own).toMatchObject({ active: true, client_id: worker.clientId, sub: worker.clientId, aud: API, scope: 'api:read', iss: server.issuer, token_type: 'Bearer' });
+    expect((await oidc.tokenIntrospection(introspector.config, tokens.access_token)).active).toBe(true);
+  });
+
+  test('another client learns nothing', async () => {
+    const stranger = await machine({});
+    const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
+    expect(await oidc.tokenIntrospection(stranger.config, tokens.access_token)).toEqual({ active: false });
+  });
+
+  test('a forged JWT is inactive, not an error', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256');
+    const jwk = await exportJWK(publicKey);
+    const forged = await new SignJWT({ client_id: worker.clientId, scope: 'api:read' })
+      .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: 'forged', jwk })
+      .setIssuer(server.issuer).setSubject(worker.clientId).setAudience(API).setIssuedAt().setExpirationTime('5m')
+      .sign(privateKey);
+    expect(await oidc.tokenIntrospection(worker.config, forged)).toEqual({ active: false });
+  });
+
+  test('a user token is inactive once its account is disabled', async () => {
+    await createUser(server, 'linus@example.com');
+    const app = await registerClient(server, { scope: 'openid api:read', audience: [API] });
+    const request = await authorizationRequest(app, { scope: 'openid api:read', resource: API });
+    const tokens = await exchange(app, await signIn(new Browser(), request, 'linus@example.com'), request);
+    expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(true);
+    await server.services.accounts.setDisabled('linus@example.com', true);
+    expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(false);
+  });
+
+  test('a token of a deleted client stays inactive after the client_id is registered again', async () => {
+    const doomed = await machine({ client_id: 'doomed-worker', scope: 'api:read', audience: [API] });
+    const tokens = await oidc.clientCredentialsGrant(doomed.config, { resource: API, scope: 'api:read' });
+    await server.services.clients.delete('doomed-worker');
+    // The same second as the original registration would be indistinguishable by `iat`.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const reborn = await machine({ client_id: 'doomed-worker', scope: 'api:read', audience: [API] });
+    expect((await oidc.tokenIntrospection(reborn.config, tokens.access_token)).active).toBe(false);
+  });
+});
