@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runCommand } from './processes.ts';
-import { BENCH_EMAIL, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_RESOURCE, BENCH_SCOPE } from './targets.ts';
+import { BENCH_EMAIL, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_RESOURCE, BENCH_SCOPE, BENCH_USER_SCOPE } from './targets.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 
@@ -24,6 +24,8 @@ export async function seedThroughCli(env: NodeJS.ProcessEnv, cwd: string): Promi
     response_types: ['code'],
     redirect_uris: [BENCH_REDIRECT_URI],
     token_endpoint_auth_method: 'client_secret_basic',
+    scope: `${BENCH_USER_SCOPE} ${BENCH_SCOPE}`,
+    audience: [BENCH_RESOURCE],
   };
   const created = JSON.parse(await cli(['client', 'create', '--metadata-file', '-', '--json'], JSON.stringify(metadata))) as {
     client_id?: string;

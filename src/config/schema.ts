@@ -53,7 +53,7 @@ export const environmentSchema = z.object({
   LOGIN_MAX_FAILURES_PER_ACCOUNT: z.coerce.number().int().min(1).default(20),
   LOGIN_ACCOUNT_WINDOW: z.coerce.number().int().positive().max(24 * DAY).default(60 * 60),
   LOGIN_KNOWN_ADDRESS_TTL: z.coerce.number().int().positive().max(24 * DAY).default(14 * DAY),
-  LOGIN_MAX_IN_FLIGHT_PER_ADDRESS: z.coerce.number().int().min(1).default(4),
+  LOGIN_MAX_IN_FLIGHT_PER_ADDRESS: z.coerce.number().int().min(1).default(16),
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
   PASSWORD_HASH_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
 });

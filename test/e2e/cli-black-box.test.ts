@@ -173,3 +173,49 @@ test('the data folder is private to this OS user', async () => {
   expect((await stat(dataDir)).mode & 0o777).toBe(0o700);
 });
 
+
+test('API access is set by scope and audience, changed in place by client update, and secrets rotate', async () => {
+  expect((await cli(['resource', 'create', '--id', 'https://api.rotate.test', '--scope', 'r:read', '--scope', 'r:write'])).code).toBe(0);
+  const metadata = { client_name: 'Job', grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'r:read', audience: ['https://api.rotate.test'] };
+  const created = JSON.parse((await cli(['client', 'create', '--metadata-file', '-', '--json'], JSON.stringify(metadata))).stdout) as { client_id: string; client_secret: string };
+  const connect = (secret: string) => oidc.discovery(new URL(issuer), created.client_id, {}, oidc.ClientSecretBasic(secret), { execute: [oidc.allowInsecureRequests] });
+  const config = await connect(created.client_secret);
+  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://api.rotate.test', scope: 'r:read' })).resolves.toBeDefined();
+  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://api.rotate.test', scope: 'r:write' })).rejects.toMatchObject({ error: 'invalid_scope' });
+
+  const updated = await cli(['client', 'update', created.client_id, '--metadata-file', '-', '--json'], JSON.stringify({ scope: 'r:read r:write' }));
+  expect(updated.code).toBe(0);
+  expect(JSON.parse(updated.stdout)).toMatchObject({ client_id: created.client_id, scope: 'r:read r:write', audience: ['https://api.rotate.test'] });
+  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://api.rotate.test', scope: 'r:write' })).resolves.toBeDefined();
+
+  const showSecret = await cli(['client', 'show', created.client_id, '--show-secret']);
+  expect(showSecret.code).not.toBe(0);
+  expect(showSecret.stderr).toMatch(/rotate-secret/);
+
+  const rotated = JSON.parse((await cli(['client', 'rotate-secret', created.client_id, '--json'])).stdout) as { client_secret: string };
+  expect(rotated.client_secret).not.toBe(created.client_secret);
+  await expect(oidc.clientCredentialsGrant(config, { resource: 'https://api.rotate.test', scope: 'r:read' })).rejects.toBeDefined();
+  await expect(oidc.clientCredentialsGrant(await connect(rotated.client_secret), { resource: 'https://api.rotate.test', scope: 'r:read' })).resolves.toBeDefined();
+});
+
+test('client create refuses a public client_credentials client and a UUID client_id', async () => {
+  for (const metadata of [
+    { grant_types: ['client_credentials'], token_endpoint_auth_method: 'none', redirect_uris: [], response_types: [] },
+    { client_id: '6f1c3b9e-2d4a-4f8b-9c0d-1e2f3a4b5c6d', redirect_uris: [REDIRECT_URI] },
+  ]) {
+    const result = await cli(['client', 'create', '--metadata-file', '-'], JSON.stringify(metadata));
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/invalid_client_metadata/);
+  }
+});
+
+test('user sign-out and delete', async () => {
+  await cli(['user', 'create', '--email', 'leaving@example.com', '--password-stdin'], 'a long enough password\n');
+  const signedOut = await cli(['user', 'sign-out', 'leaving@example.com', '--json']);
+  expect(signedOut.code).toBe(0);
+  expect(JSON.parse(signedOut.stdout)).toMatchObject({ email: 'leaving@example.com' });
+  expect((await cli(['user', 'delete', 'leaving@example.com'])).code).toBe(0);
+  const listed = JSON.parse((await cli(['user', 'list', '--json'])).stdout) as Array<{ email: string }>;
+  expect(listed.map((u) => u.email)).not.toContain('leaving@example.com');
+  expect((await cli(['user', 'delete', 'leaving@example.com'])).code).not.toBe(0);
+});

@@ -1,3 +1,7 @@
+import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { connect } from 'node:net';
+import { pageCspFor } from '../../src/http/page-policy.ts';
 import { rawRequest } from '../support/raw-http.ts';
 import { registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -17,7 +21,10 @@ beforeAll(async () => {
   server = await startTestServer({ AUTHORIZATION_RATE_LIMIT: '30', TRUST_PROXY: '127.0.0.9' });
   client = await registerClient(server, { grant_types: ['client_credentials', 'authorization_code'] });
 });
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await secure?.close();
+});
 
 describe('F6: authorization requests are bounded before anything is stored', () => {
   test('a parameter longer than 2 KB is refused with invalid_request on a page', async () => {
@@ -125,12 +132,12 @@ describe('F8: control characters and invalid UTF-8 never reach a lookup', () => 
   });
 });
 
+// Also serves the connection-limit test (HTTP_HEADERS_TIMEOUT_MS).
+let secure: TestServer;
 describe('an https ISSUER reached over plain http', () => {
-  let secure: TestServer;
   beforeAll(async () => {
-    secure = await startTestServer({ ISSUER: 'https://id.example.test', TRUST_PROXY: '127.0.0.9' });
+    secure = await startTestServer({ ISSUER: 'https://id.example.test', TRUST_PROXY: '127.0.0.9', HTTP_HEADERS_TIMEOUT_MS: '1000' });
   });
-  afterAll(() => secure.close());
 
   test('gets a clear 400 naming the fix instead of a 500', async () => {
     const base = secure.running.url;
@@ -147,5 +154,36 @@ describe('an https ISSUER reached over plain http', () => {
     const response = await rawRequest(`${secure.running.url}/.well-known/openid-configuration`, { localAddress: '127.0.0.9', headers: { 'x-forwarded-proto': 'https' } });
     expect(response.status).toBe(200);
     expect(JSON.parse(response.body).issuer).toBe('https://id.example.test');
+  });
+});
+
+describe('connections', () => {
+  test('a client that never finishes its headers is cut off (HTTP_HEADERS_TIMEOUT_MS)', async () => {
+    const { port } = new URL(secure.running.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    const answer: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => answer.push(chunk));
+    // Closed by the server long before this test's own timeout; the header was never finished.
+    await once(socket, 'close');
+    expect(Buffer.concat(answer).toString()).toMatch(/^HTTP\/1\.1 408/);
+  });
+});
+
+describe('pages rendered through oidc-provider carry the page CSP', () => {
+  test('its error page and the logout confirmation', async () => {
+    for (const path of ['/auth?client_id=unknown-client&response_type=code', '/session/end']) {
+      const response = await rawRequest(`${server.issuer}${path}`);
+      expect(response.headers['content-type']).toMatch(/html/);
+      expect(response.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
+    }
+  });
+
+  test('an inline script is allowed by its hash and nothing else', () => {
+    const html = '<form method="post"></form><script>document.forms[0].submit()</script>';
+    const expected = createHash('sha256').update('document.forms[0].submit()').digest('base64');
+    expect(pageCspFor(html)).toContain(`script-src 'sha256-${expected}'`);
+    expect(pageCspFor('<p>no script</p>')).not.toContain('script-src');
   });
 });

@@ -1,4 +1,5 @@
 import { openDatabase, type Database } from '../../src/db/database.ts';
+import { hashClientSecret } from '../../src/clients/client-secret.ts';
 import { applyMigrations, MigrationError, readMigrations } from '../../src/db/migrate.ts';
 import { createTestResources, quietLogger, usingPostgres, type TestResources } from '../support/environment.ts';
 
@@ -62,6 +63,29 @@ describe('migration applier', () => {
     } finally {
       await Promise.all(dbs.map((db) => db.close()));
       await fresh.cleanup();
+    }
+  });
+
+  test('the security-review migration converts plain client secrets to their hash (F10)', async () => {
+    const fresh = usingPostgres ? await createTestResources() : undefined;
+    const db = await openDatabase(fresh ? { url: fresh.databaseUrl!, poolSize: 2 } : { inMemory: true }, quietLogger());
+    try {
+      const migrations = await readMigrations();
+      const index = migrations.findIndex((m) => m.name.endsWith('_security_review'));
+      await applyMigrations(db.sql, migrations.slice(0, index));
+      await db.sql.exec(`INSERT INTO clients (client_id, metadata, updated_at) VALUES
+        ('legacy', '{"client_id":"legacy","client_secret":"an old plain secret of at least 32 chars","grant_types":["client_credentials"]}', now()),
+        ('public', '{"client_id":"public","token_endpoint_auth_method":"none"}', now())`);
+      await applyMigrations(db.sql, migrations);
+      const rows = await db.sql.query<{ client_id: string; metadata: Record<string, unknown>; secret_hash: string | null }>('SELECT client_id, metadata, secret_hash FROM clients ORDER BY client_id');
+      const legacy = rows.find((row) => row.client_id === 'legacy')!;
+      expect(legacy.secret_hash).toBe(hashClientSecret('an old plain secret of at least 32 chars'));
+      expect(legacy.metadata).not.toHaveProperty('client_secret');
+      expect(legacy.metadata.grant_types).toEqual(['client_credentials']);
+      expect(rows.find((row) => row.client_id === 'public')!.secret_hash).toBeNull();
+    } finally {
+      await db.close();
+      await fresh?.cleanup();
     }
   });
 });

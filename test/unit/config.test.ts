@@ -60,4 +60,41 @@ describe('configuration', () => {
     expect(problemsOf({ COOKIE_KEYS: 'short' })[0]).toMatch(/^COOKIE_KEYS/);
     expect(problemsOf({ ARGON2_MEMORY_KIB: '1024' })[0]).toMatch(/^ARGON2_MEMORY_KIB/);
   });
+
+  describe('TRUST_PROXY (F11)', () => {
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32) };
+
+    test('is off by default, and "false" trusts nobody', () => {
+      expect(loadConfig({}).trustProxy).toEqual([]);
+      expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toEqual([]);
+    });
+
+    test('takes a list of addresses and CIDR ranges', () => {
+      expect(loadConfig({ ...production, TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,::1' }).trustProxy).toEqual(['10.0.0.5', '10.1.0.0/16', '::1']);
+    });
+
+    test('refuses entries that are not addresses or ranges, naming them', () => {
+      expect(problemsOf({ TRUST_PROXY: '10.0.0.0/33,proxy.internal' })).toEqual([
+        'TRUST_PROXY: "10.0.0.0/33" is not an IP address or CIDR range',
+        'TRUST_PROXY: "proxy.internal" is not an IP address or CIDR range',
+      ]);
+    });
+
+    test('"true" means loopback and private ranges in development and is refused in production', () => {
+      expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toEqual(expect.arrayContaining(['127.0.0.0/8', '10.0.0.0/8', '172.16.0.0/12']));
+      expect(problemsOf({ ...production, TRUST_PROXY: 'true' })[0]).toMatch(/^TRUST_PROXY: "true" is refused in production/);
+    });
+  });
+
+  test('a short KEY_ENCRYPTION_KEY is refused', () => {
+    expect(problemsOf({ KEY_ENCRYPTION_KEY: 'short' })[0]).toMatch(/^KEY_ENCRYPTION_KEY/);
+    expect(loadConfig({ KEY_ENCRYPTION_KEY: 'x'.repeat(32) }).keyEncryptionKey).toBe('x'.repeat(32));
+  });
+
+  test('authorization requests are bounded by default (F6)', () => {
+    const config = loadConfig({});
+    expect(config.ttl.interaction).toBe(600);
+    expect(config.authorizationRequests).toEqual({ rateLimit: 600, rateWindowSeconds: 60, maxParameterLength: 2048, maxTotalLength: 8192 });
+    expect(config.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, maxConnections: 10_000 });
+  });
 });
