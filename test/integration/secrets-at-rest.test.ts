@@ -47,10 +47,10 @@ describe('client secrets', () => {
     ['client_secret_post', 'basic'],
   ])('a client registered with %s cannot authenticate by %s', async (method, presented) => {
     const client = await registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], token_endpoint_auth_method: method });
-    const auth = presented === 'post' ? oidc.ClientSecretPost(client.clientSecret!) : oidc.ClientSecretBasic(client.clientSecret!);
+    const auth = presented === 'post' ? oidc.ClientSecretPost(client.clientSecret) : oidc.ClientSecretBasic(client.clientSecret);
     const config = await oidc.discovery(new URL(server.issuer), client.clientId, {}, auth, { execute: [oidc.allowInsecureRequests] });
     expect(await refusalOf(oidc.clientCredentialsGrant(config, {}))).toBe('invalid_client');
-    const right = presented === 'post' ? oidc.ClientSecretBasic(client.clientSecret!) : oidc.ClientSecretPost(client.clientSecret!);
+    const right = presented === 'post' ? oidc.ClientSecretBasic(client.clientSecret) : oidc.ClientSecretPost(client.clientSecret);
     const rightConfig = await oidc.discovery(new URL(server.issuer), client.clientId, {}, right, { execute: [oidc.allowInsecureRequests] });
     await expect(oidc.clientCredentialsGrant(rightConfig, {})).resolves.toBeDefined();
   });
