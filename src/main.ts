@@ -1,6 +1,7 @@
 import { loadConfigOrExit } from './config/load-or-exit.ts';
 import { EmbeddedDatabaseBusyError } from './db/embedded-lock.ts';
 import { startAdminSocket } from './cli/admin-socket.ts';
+import { clientsNeedingAudience } from './clients/upgrade-notice.ts';
 import { createLogger } from './observability/logger.ts';
 import { startServer } from './server.ts';
 import { openServices } from './services.ts';
@@ -20,6 +21,13 @@ try {
 }
 
 const running = await startServer(services);
+const needingAudience = await clientsNeedingAudience(services.db.sql).catch(() => []);
+if (needingAudience.length > 0) {
+  logger.warn(
+    { clients: needingAudience },
+    `${needingAudience.length} client(s) registered before 0.2 have no "audience" and get tokens for no API: add "scope" and "audience" with client update (README, "Upgrading from 0.1")`,
+  );
+}
 const adminSocket = services.db.kind === 'embedded' ? await startAdminSocket(services) : undefined;
 logger.info(
   { issuer: config.issuer, url: running.url, database: services.db.kind, store: services.store.kind },

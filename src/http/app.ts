@@ -85,6 +85,6 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.allowedMethods());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(providerGateway({ provider: deps.provider, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle }));
+  app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle }));
   return app;
 }

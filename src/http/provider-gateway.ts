@@ -1,13 +1,17 @@
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { allowedScopesOf } from '../clients/client-record.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../interactions/views.ts';
+import { scopeList } from '../oidc/scopes.ts';
 import { PAGE_CSP } from './page-policy.ts';
-import { oversizedParameter, parseParameters, UnsafeParameterError, type SizeLimits } from './protocol-parameters.ts';
-import { BodyTooLargeError, readAndReplayBody } from './request-body.ts';
+import { oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
+import { BodyTooLargeError, readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from './request-throttle.ts';
 
 export interface GatewayDependencies {
   readonly provider: Provider;
+  readonly clients: Pick<ClientRegistry, 'find'>;
   readonly views: Views;
   readonly limits: SizeLimits;
   /** Per client address, for the endpoints that store what they are sent (`/auth`, `/request`). */
@@ -44,29 +48,80 @@ async function refuse(ctx: Context, views: Views, refusal: Refusal): Promise<voi
   ctx.body = { error: refusal.error, error_description: refusal.description };
 }
 
+const single = (parameters: Parameters, name: string): string | undefined => {
+  const values = parameters.filter(([key]) => key === name);
+  return values.length === 1 ? values[0]![1] : undefined;
+};
+
+/** The client a pushed request names: `client_id`, or the user name of its Basic credentials. */
+function namedClientId(ctx: Context, parameters: Parameters): string | undefined {
+  const named = single(parameters, 'client_id');
+  if (named !== undefined) return named;
+  const basic = /^basic\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
+  if (!basic) return undefined;
+  const user = Buffer.from(basic, 'base64').toString('utf8').split(':')[0] ?? '';
+  try {
+    return decodeURIComponent(user.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A user flow may grant fewer scopes than asked (RFC 6749 section 3.3), never one outside the
+ * client's `scope` (ADR 7): the request is narrowed before the provider stores it, so consent,
+ * `prompt=none` and every token after see only what the client may have. Returns the narrowed
+ * parameters, or undefined when nothing changes. (Interactions narrow again, for requests that
+ * reach the provider another way.)
+ */
+async function narrowedScope(clients: GatewayDependencies['clients'], clientId: string | undefined, parameters: Parameters): Promise<Parameters | undefined> {
+  const scope = single(parameters, 'scope');
+  if (clientId === undefined || scope === undefined) return undefined;
+  const registration = await clients.find(clientId);
+  if (!registration) return undefined;
+  const allowed = allowedScopesOf(registration.metadata);
+  const requested = scopeList(scope);
+  const kept = requested.filter((entry) => allowed.has(entry));
+  if (kept.length === requested.length) return undefined;
+  return parameters.flatMap(([name, value]) => (name !== 'scope' ? [[name, value] as const] : kept.length > 0 ? [[name, kept.join(' ')] as const] : []));
+}
+
+const encode = (parameters: Parameters): string => new URLSearchParams(parameters.map(([name, value]): [string, string] => [name, value])).toString();
+
 /**
  * What every request to oidc-provider passes first: its parameters are valid UTF-8 without control
  * characters, and the endpoints that store a request for later are bounded in size and rate, so
- * nobody can fill the store. Then the request is handed to the provider untouched.
+ * nobody can fill the store; their `scope` is narrowed to the client's. Then the request is handed
+ * to the provider.
  */
 export function providerGateway(deps: GatewayDependencies): Middleware {
   const handToProvider = deps.provider.callback();
   return async function gateway(ctx) {
-    let parameters;
+    let query: Parameters;
+    let form: Parameters | undefined;
     try {
       const body = ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') ? await readAndReplayBody(ctx.req, MAX_FORM_BODY) : undefined;
-      parameters = [...parseParameters(ctx.querystring), ...(body ? parseParameters(body) : [])];
+      query = parseParameters(ctx.querystring);
+      form = body ? parseParameters(body) : undefined;
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuse(ctx, deps.views, { status: 413, error: 'invalid_request', description: error.message });
       if (error instanceof UnsafeParameterError) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: error.message });
       throw error;
     }
     if (STORING_ENDPOINTS.has(ctx.path)) {
+      const parameters = [...query, ...(form ?? [])];
       const tooLarge = oversizedParameter(parameters, deps.limits);
       if (tooLarge) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: tooLarge });
       const wait = await deps.authorizationThrottle.take(ctx.ip);
       if (wait > 0) {
         return refuse(ctx, deps.views, { status: 429, error: 'temporarily_unavailable', description: 'too many authorization requests from this address', retryAfter: wait });
+      }
+      if (ctx.method === 'GET') {
+        const narrowed = await narrowedScope(deps.clients, single(query, 'client_id'), query);
+        if (narrowed) ctx.req.url = `${ctx.path}?${encode(narrowed)}`;
+      } else if (form) {
+        const narrowed = await narrowedScope(deps.clients, namedClientId(ctx, form), form);
+        if (narrowed) replayBody(ctx.req, Buffer.from(encode(narrowed)));
       }
     }
     ctx.respond = false;

@@ -21,6 +21,14 @@ export async function readAndReplayBody(req: IncomingMessage, limit: number): Pr
     chunks.push(chunk);
   }
   const body = Buffer.concat(chunks, received);
+  replayBody(req, body);
+  return body;
+}
+
+/** Makes `body` what the next reader of `req` gets (after `readAndReplayBody`, to change it). */
+export function replayBody(req: IncomingMessage, body: Buffer): void {
+  req.headers['content-length'] = String(body.length);
+  delete req.headers['transfer-encoding'];
   Object.defineProperty(req, 'readable', { value: true, configurable: true });
   Object.defineProperty(req, 'readableEncoding', { value: null, configurable: true });
   Object.defineProperty(req, 'iterator', {
@@ -30,5 +38,4 @@ export async function readAndReplayBody(req: IncomingMessage, limit: number): Pr
         yield body;
       })(),
   });
-  return body;
 }

@@ -98,6 +98,37 @@ describe('user flows: audience and scope metadata', () => {
     await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_target' });
   });
 
+  test('prompt=none after consent is silent even when the request names scopes outside the client\'s scope', async () => {
+    const app = await registerClient(server, { scope: 'openid email api:read', audience: [API] });
+    const browser = new Browser();
+    await signIn(browser, await authorizationRequest(app, { scope: 'openid email api:read', resource: API }), EMAIL);
+    const silent = await authorizationRequest(app, { scope: 'openid email profile api:read api:write', resource: API, prompt: 'none' });
+    const page = await browser.follow(silent.url.toString(), isCallback);
+    const callback = new URL(page.url);
+    expect(callback.searchParams.get('error')).toBeNull();
+    const tokens = await exchange(app, callback, silent);
+    expect(decodeJwt(tokens.access_token).scope).toBe('api:read');
+  });
+
+  test('a pushed authorization request is narrowed the same way', async () => {
+    const app = await registerClient(server, { scope: 'openid api:read', audience: [API] });
+    const verifier = oidc.randomPKCECodeVerifier();
+    const { request_uri } = await oidc.buildAuthorizationUrlWithPAR(app.config, {
+      redirect_uri: 'http://127.0.0.1:9999/callback', scope: 'openid email api:read api:write', resource: API,
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    }).then((url) => ({ request_uri: url.searchParams.get('request_uri')! }));
+    const url = new URL(`${server.issuer}/auth`);
+    url.search = new URLSearchParams({ client_id: app.clientId, request_uri }).toString();
+    const browser = new Browser();
+    const login = await browser.follow(url.toString(), isCallback);
+    const consent = await browser.submit(login, /\/login$/, { email: EMAIL, password: PASSWORD }, isCallback);
+    expect(consent.html).not.toContain('api:write');
+    expect(consent.html).not.toContain('See your email address');
+    const callback = new URL((await browser.submit(consent, /\/confirm$/, {}, isCallback)).url);
+    const tokens = await oidc.authorizationCodeGrant(app.config, callback, { pkceCodeVerifier: verifier, idTokenExpected: true });
+    expect(decodeJwt(tokens.access_token).scope).toBe('api:read');
+  });
+
   test('a client without scope gets only the OpenID scopes in user flows', async () => {
     const app = await registerClient(server, { audience: [API] });
     const request = await authorizationRequest(app, { scope: 'openid email api:read', resource: API });

@@ -27,7 +27,7 @@ async function signedIn(client: RegisteredClient, email: string): Promise<Signed
 
 /** The answer to a silent authorization request with this browser's session. */
 async function silentAuthorization(client: RegisteredClient, browser: Browser): Promise<URL> {
-  const request = await authorizationRequest(client, { prompt: 'none', scope: 'openid email' });
+  const request = await authorizationRequest(client, { prompt: 'none' });
   const page = await browser.follow(request.url.toString(), isCallback);
   expect(isCallback(page.url)).toBe(true);
   return new URL(page.url);

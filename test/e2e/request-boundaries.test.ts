@@ -3,7 +3,8 @@ import { once } from 'node:events';
 import { connect } from 'node:net';
 import { pageCspFor } from '../../src/http/page-policy.ts';
 import { rawRequest } from '../support/raw-http.ts';
-import { registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
+import { Browser } from '../support/browser.ts';
+import { authorizationRequest, createUser, isCallback, PASSWORD, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // F6 (request size and rate at the endpoints that store requests), F7 (URLs from ISSUER, not the
@@ -178,6 +179,22 @@ describe('pages rendered through oidc-provider carry the page CSP', () => {
       expect(response.headers['content-type']).toMatch(/html/);
       expect(response.headers['content-security-policy']).toMatch(/default-src 'none'.*frame-ancestors 'none'/);
     }
+  });
+
+  test('the form_post response page may run exactly its own inline script', async () => {
+    await createUser(server, 'formpost@example.com');
+    const app = await registerClient(server, { grant_types: ['authorization_code'] });
+    const request = await authorizationRequest(app, { response_mode: 'form_post' });
+    const browser = new Browser();
+    const login = await browser.follow(request.url.toString(), isCallback);
+    const consent = await browser.submit(login, /\/login$/, { email: 'formpost@example.com', password: PASSWORD });
+    const page = await browser.submit(consent, /\/confirm$/);
+    expect(Browser.forms(page)[0]?.action).toBe(REDIRECT_URI);
+    const scripts = [...page.html.matchAll(/<script[^>]*>([\s\S]*?)<\/script>/g)].map(([, source]) => source!);
+    expect(scripts.length).toBeGreaterThan(0);
+    const csp = page.headers.get('content-security-policy')!;
+    for (const source of scripts) expect(csp).toContain(`'sha256-${createHash('sha256').update(source).digest('base64')}'`);
+    expect(csp).not.toContain('unsafe-inline\'; script');
   });
 
   test('an inline script is allowed by its hash and nothing else', () => {

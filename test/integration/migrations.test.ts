@@ -1,5 +1,6 @@
 import { openDatabase, type Database } from '../../src/db/database.ts';
 import { hashClientSecret } from '../../src/clients/client-secret.ts';
+import { clientsNeedingAudience } from '../../src/clients/upgrade-notice.ts';
 import { applyMigrations, MigrationError, readMigrations } from '../../src/db/migrate.ts';
 import { createTestResources, quietLogger, usingPostgres, type TestResources } from '../support/environment.ts';
 
@@ -83,6 +84,14 @@ describe('migration applier', () => {
       expect(legacy.metadata).not.toHaveProperty('client_secret');
       expect(legacy.metadata.grant_types).toEqual(['client_credentials']);
       expect(rows.find((row) => row.client_id === 'public')!.secret_hash).toBeNull();
+
+      // Registered before `audience` existed: named at start once an API exists, until given one.
+      expect(await clientsNeedingAudience(db.sql)).toEqual([]);
+      await db.sql.exec(`INSERT INTO resources (identifier, scopes, updated_at) VALUES ('https://api.example', '{api:read}', now())`);
+      await db.sql.exec(`INSERT INTO clients (client_id, metadata, created_at, updated_at) VALUES ('newer', '{"client_id":"newer"}', now() + interval '1 second', now())`);
+      expect(await clientsNeedingAudience(db.sql)).toEqual(['legacy', 'public']);
+      await db.sql.exec(`UPDATE clients SET metadata = metadata || '{"audience":["https://api.example"]}' WHERE client_id = 'legacy'`);
+      expect(await clientsNeedingAudience(db.sql)).toEqual(['public']);
     } finally {
       await db.close();
       await fresh?.cleanup();
