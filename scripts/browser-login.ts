@@ -1,6 +1,8 @@
 // Signs in through a real headless Chromium against a running Portcullis and saves screenshots of
 // every page: the check a person would do. Usage (server running, user and client created):
 //   node scripts/browser-login.ts <issuer> <client_id> <email> <password> [out-dir]
+// Optional environment: SCOPE (default "openid email profile offline_access"), RESOURCE (an API's
+// identifier, RFC 8707) and CLIENT_SECRET (for a confidential client; otherwise a public one).
 import { mkdir } from 'node:fs/promises';
 import { createHash, randomBytes } from 'node:crypto';
 import { chromium } from 'playwright-core';
@@ -18,7 +20,8 @@ const url = new URL('/auth', issuer);
 url.search = new URLSearchParams({
   client_id: clientId,
   response_type: 'code',
-  scope: 'openid email profile offline_access',
+  scope: process.env.SCOPE ?? 'openid email profile offline_access',
+  ...(process.env.RESOURCE ? { resource: process.env.RESOURCE } : {}),
   prompt: 'consent',
   redirect_uri: redirectUri,
   code_challenge: challenge,
@@ -54,8 +57,11 @@ try {
   process.stdout.write(`callback: ${callback}\n`);
   const tokenResponse = await fetch(new URL('/token', issuer), {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, code_verifier: verifier, redirect_uri: redirectUri, client_id: clientId }),
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...(process.env.CLIENT_SECRET ? { authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(process.env.CLIENT_SECRET)}`).toString('base64')}` } : {}),
+    },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, code_verifier: verifier, redirect_uri: redirectUri, ...(process.env.CLIENT_SECRET ? {} : { client_id: clientId }) }),
   });
   process.stdout.write(`token endpoint: ${tokenResponse.status} ${Object.keys((await tokenResponse.json()) as object).join(', ')}\n`);
   await page.goto(new URL('/session/end', issuer).toString());

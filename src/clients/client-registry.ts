@@ -34,6 +34,14 @@ export interface ClientRegistryOptions {
   readonly production?: boolean | undefined;
 }
 
+/** 128 random bits, base64url, never starting with "-" (it would read as an option on a command line). */
+function generateClientId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 const SERVER_MANAGED = ['client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
 
 const asObject = (input: unknown, what: string): Record<string, unknown> => {
@@ -76,7 +84,7 @@ export class ClientRegistry {
   async create(input: unknown): Promise<RegistrationResponse> {
     const metadata = asObject(input, 'client metadata');
     for (const field of SERVER_MANAGED) delete metadata[field];
-    metadata.client_id = validClientId(metadata.client_id ?? randomBytes(16).toString('base64url'));
+    metadata.client_id = validClientId(metadata.client_id ?? generateClientId());
     const { normalized, secret } = await this.#prepare(metadata, { keepSecretHash: undefined });
     const stored = await this.#prisma.client.createMany({
       data: [{ clientId: normalized.client_id, metadata: normalized as Prisma.InputJsonObject, secretHash: secret.hash ?? null }],

@@ -36,17 +36,25 @@ export interface Config {
   /** Encrypts private signing keys and stored cookie keys at rest; undefined: stored as they are. */
   readonly keyEncryptionKey: string | undefined;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
-  readonly loginThrottle: {
-    readonly maxAttempts: number;
-    readonly windowSeconds: number;
-    readonly maxFailuresPerAddress: number;
-    readonly addressWindowSeconds: number;
-    readonly maxFailuresPerAccount: number;
-    readonly accountWindowSeconds: number;
-    readonly knownAddressSeconds: number;
-    readonly maxInFlightPerAddress: number;
-  };
+  readonly loginThrottle: LoginLimits;
   readonly passwordHashQueue: { readonly concurrency: number; readonly waitTimeoutMs: number };
+}
+
+/** The sign-in limits (F5): see interactions/login-throttle.ts. */
+export interface LoginLimits {
+  /** Failures per (email, address) per window. */
+  readonly maxAttempts: number;
+  readonly windowSeconds: number;
+  /** Failures per address, across all emails, per window. */
+  readonly maxFailuresPerAddress: number;
+  readonly addressWindowSeconds: number;
+  /** Failures per email from addresses not known for it, per window. */
+  readonly maxFailuresPerAccount: number;
+  readonly accountWindowSeconds: number;
+  /** How long a successful sign-in makes its address known for that email. */
+  readonly knownAddressSeconds: number;
+  /** Sign-ins one address may have in flight in this process. */
+  readonly maxInFlightPerAddress: number;
 }
 
 export class ConfigError extends Error {

@@ -1,24 +1,12 @@
 import { normalizeEmail } from '../accounts/account-repository.ts';
 import { QueueTimeoutError } from '../accounts/work-queue.ts';
 import type { RedisConnection } from '../adapters/redis-adapter.ts';
+import type { LoginLimits } from '../config/config.ts';
 import { addressBucket } from './address-bucket.ts';
 import { InFlightLimit } from './in-flight-limit.ts';
 import { createSharedCounters, type Counter } from './shared-counters.ts';
 
-export interface LoginThrottleOptions {
-  /** Failures per (email, address) per window. */
-  readonly maxAttempts: number;
-  readonly windowSeconds: number;
-  /** Failures per address, across all emails, per window. */
-  readonly maxFailuresPerAddress: number;
-  readonly addressWindowSeconds: number;
-  /** Failures per email from addresses not known for it, per window. */
-  readonly maxFailuresPerAccount: number;
-  readonly accountWindowSeconds: number;
-  /** How long a successful sign-in makes its address known for that email. */
-  readonly knownAddressSeconds: number;
-  /** Sign-ins one address may have in flight in this process. */
-  readonly maxInFlightPerAddress: number;
+export interface LoginThrottleOptions extends LoginLimits {
   readonly redis: RedisConnection | undefined;
   readonly keyPrefix: string;
 }

@@ -19,24 +19,13 @@ const describeValidation = (error: unknown): never => {
   throw error;
 };
 
-function setDisabledCommand(disabled: boolean, summary: string): Command {
-  const verb = disabled ? 'disable' : 'enable';
-  return {
-    usage: `user ${verb} <id|email> [--json]`,
-    summary,
-    async run({ args, io, json, services }) {
-      const { positionals } = parse(args, {}, this.usage);
-      const reference = requirePositional(positionals, 'account id or email', this.usage);
-      const { accounts } = await services();
-      const updated = await accounts.setDisabled(reference, disabled).catch(describeValidation);
-      if (json) printJson(io, toJson(updated));
-      else io.out(`${verb}d user ${updated.email}\n`);
-    },
-  };
-}
-
-/** A command that acts on one account and reports it. */
-function accountCommand(verb: string, summary: string, act: (accounts: AccountService, reference: string) => Promise<Account>, done: string): Command {
+/** A command that acts on one account (by id or email) and reports the account. */
+function accountCommand(
+  verb: string,
+  summary: string,
+  act: (accounts: AccountService, reference: string) => Promise<Account>,
+  report: (account: Account) => { json: unknown; text: string },
+): Command {
   return {
     usage: `user ${verb} <id|email> [--json]`,
     summary,
@@ -44,11 +33,20 @@ function accountCommand(verb: string, summary: string, act: (accounts: AccountSe
       const { positionals } = parse(args, {}, this.usage);
       const reference = requirePositional(positionals, 'account id or email', this.usage);
       const account = await act((await services()).accounts, reference).catch(describeValidation);
-      if (json) printJson(io, { id: account.id, email: account.email });
-      else io.out(`${done} ${account.email}\n`);
+      const { json: value, text } = report(account);
+      if (json) printJson(io, value);
+      else io.out(`${text}\n`);
     },
   };
 }
+
+const setDisabledCommand = (disabled: boolean, summary: string): Command =>
+  accountCommand(disabled ? 'disable' : 'enable', summary, (accounts, reference) => accounts.setDisabled(reference, disabled), (account) => ({
+    json: toJson(account),
+    text: `${disabled ? 'disabled' : 'enabled'} user ${account.email}`,
+  }));
+
+const briefly = (done: string) => (account: Account) => ({ json: { id: account.id, email: account.email }, text: `${done} ${account.email}` });
 
 export const userCommands: Noun = {
   create: {
@@ -79,8 +77,8 @@ export const userCommands: Noun = {
   },
   disable: setDisabledCommand(true, 'disable an account and end every session and grant it has (enabling again revives none of them)'),
   enable: setDisabledCommand(false, 'enable a disabled account (it signs in afresh)'),
-  'sign-out': accountCommand('sign-out', 'sign an account out everywhere: every session, grant, refresh token and opaque access token ends', (accounts, reference) => accounts.signOutEverywhere(reference), 'signed out everywhere:'),
-  delete: accountCommand('delete', 'delete an account after ending every session and grant it has', (accounts, reference) => accounts.delete(reference), 'deleted user'),
+  'sign-out': accountCommand('sign-out', 'sign an account out everywhere: every session, grant, refresh token and opaque access token ends', (accounts, reference) => accounts.signOutEverywhere(reference), briefly('signed out everywhere:')),
+  delete: accountCommand('delete', 'delete an account after ending every session and grant it has', (accounts, reference) => accounts.delete(reference), briefly('deleted user')),
   'set-password': {
     usage: 'user set-password <id|email> --password-stdin [--json]',
     summary: "replace an account's password (read from standard input) and end every session and grant it has",
