@@ -3,7 +3,7 @@ import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
-import { providerMetadataOf, toClientRecord, type ClientMetadata, type ClientRecord } from './client-record.ts';
+import { allowedScopesOf, audienceOf, providerMetadataOf, toClientRecord, type ClientMetadata, type ClientRecord } from './client-record.ts';
 import { enforceClientPolicy, validClientId } from './client-policy.ts';
 import { MIN_CLIENT_SECRET_LENGTH, generateClientSecret, hashClientSecret } from './client-secret.ts';
 import { ClientNotFoundError, InvalidClientMetadataError } from './errors.ts';
@@ -48,6 +48,13 @@ const asObject = (input: unknown, what: string): Record<string, unknown> => {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidClientMetadataError(`${what} must be a JSON object`);
   return { ...(input as Record<string, unknown>) };
 };
+
+/** Whether `after` takes away a scope or an API that `before` allowed. */
+function narrows(before: Record<string, unknown>, after: Record<string, unknown>): boolean {
+  const allowedAfter = allowedScopesOf(after);
+  const audienceAfter = new Set(audienceOf(after));
+  return [...allowedScopesOf(before)].some((scope) => !allowedAfter.has(scope)) || audienceOf(before).some((api) => !audienceAfter.has(api));
+}
 
 /** RFC 7396 JSON merge patch of one level of client metadata: `null` removes a field. */
 function mergePatch(current: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
@@ -99,7 +106,7 @@ export class ClientRegistry {
   /**
    * Changes a client in place (RFC 7396 merge patch of its metadata; `client_id` cannot change).
    * A client that becomes confidential gets a new secret, returned once; one that becomes public
-   * loses its secret.
+   * loses its secret. Taking away a scope or an API revokes the client's grants and tokens.
    */
   async update(clientId: string, patchInput: unknown): Promise<RegistrationResponse> {
     const current = await this.#load(clientId);
@@ -116,6 +123,8 @@ export class ClientRegistry {
       data: { metadata: normalized as Prisma.InputJsonObject, secretHash: secret.hash ?? null },
     });
     await this.#changed(clientId);
+    // Grants already given may hold what the client may no longer have: they end, and users consent again.
+    if (narrows(current.metadata, normalized)) await this.#options.revoker?.revokeClient(clientId);
     return this.#response(normalized, secret.plain, Math.floor(current.createdAt.getTime() / 1000));
   }
 

@@ -10,6 +10,12 @@ const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwa
  * and every URL they build agree, whatever Host the client or a load balancer sent. Whether the
  * request really arrived over TLS is kept in `ctx.state.arrivedOverHttps` (insecure-transport.ts).
  */
+const originFormOf = (target: string): string => {
+  if (!URL.canParse(target)) return '/';
+  const { pathname, search } = new URL(target);
+  return `${pathname}${search}`;
+};
+
 export function normalizeForwardedHeaders({ issuer, trust }: { issuer: string; trust: ProxyTrust }): Middleware {
   const { host: issuerHost, protocol } = new URL(issuer);
   const issuerProto = protocol.slice(0, -1);
@@ -18,6 +24,9 @@ export function normalizeForwardedHeaders({ issuer, trust }: { issuer: string; t
     const address = clientAddressOf(req, trust);
     (ctx.state as { arrivedOverHttps?: boolean }).arrivedOverHttps = arrivedOverHttps(req, trust);
     for (const header of FORWARDED) delete req.headers[header];
+    // An absolute-form target (`GET http://evil.example/x`) would set the URLs Koa and the
+    // provider build; only its path and query are kept.
+    if (req.url && !req.url.startsWith('/')) req.url = originFormOf(req.url);
     req.headers['x-forwarded-for'] = address;
     req.headers['x-forwarded-proto'] = issuerProto;
     req.headers.host = issuerHost;

@@ -21,7 +21,16 @@ export interface GatewayDependencies {
 // oidc-provider's own limit for a form body.
 const MAX_FORM_BODY = 56 * 1024;
 const STORING_ENDPOINTS = new Set(['/auth', '/request']);
-const BROWSER_ENDPOINTS = /^\/(auth|session\/end)(\/|$)/;
+const BROWSER_ENDPOINTS = /^\/(auth|session\/end)(\/|$)/i;
+
+/**
+ * The path as oidc-provider's router matches it: ASCII letters in any case, and one trailing
+ * slash, name the same route ("/AUTH/" is "/auth"), so every check here must see it that way.
+ */
+const routedPath = (path: string): string => {
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  return trimmed.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
+};
 
 interface Refusal {
   readonly status: number;
@@ -108,7 +117,7 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       if (error instanceof UnsafeParameterError) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: error.message });
       throw error;
     }
-    if (STORING_ENDPOINTS.has(ctx.path)) {
+    if (STORING_ENDPOINTS.has(routedPath(ctx.path))) {
       const parameters = [...query, ...(form ?? [])];
       const tooLarge = oversizedParameter(parameters, deps.limits);
       if (tooLarge) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: tooLarge });

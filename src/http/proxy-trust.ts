@@ -69,7 +69,8 @@ export function clientAddressOf(req: IncomingMessage, trust: ProxyTrust): string
 /** Whether the request reached us over TLS: directly never (we serve plain http), or as a trusted proxy says. */
 export function arrivedOverHttps(req: IncomingMessage, trust: ProxyTrust): boolean {
   if (!trust.trusts(unmapped(req.socket.remoteAddress ?? ''))) return false;
+  // The last value is what the trusted proxy nearest to us said; earlier ones may be the client's.
   const proto = req.headers['x-forwarded-proto'];
-  const first = (Array.isArray(proto) ? proto[0] : proto)?.split(',')[0]?.trim().toLowerCase();
-  return first === 'https';
+  const last = (Array.isArray(proto) ? proto.join(',') : proto)?.split(',').pop()?.trim().toLowerCase();
+  return last === 'https';
 }

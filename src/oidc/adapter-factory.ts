@@ -8,12 +8,22 @@ import { AlreadyConsumedError, type ArtifactAdapter } from '../adapters/models.t
  * refuses a sequential replay: a code or refresh token revokes its whole grant and answers
  * `invalid_grant`; a pushed authorization request answers `invalid_request_uri`.
  */
+// What an unauthenticated request makes the server keep for minutes. The gateway bounds their
+// parameters (AUTHORIZATION_MAX_LENGTH, 8 KB by default); this is the backstop behind it.
+const STORED_REQUESTS = new Set(['Interaction', 'PushedAuthorizationRequest']);
+const MAX_STORED_REQUEST_LENGTH = 64 * 1024;
+
 export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdapter) {
   return (model: string): ArtifactAdapter => {
     if (model === 'Client') return clients;
     const adapter = store.adapterFor(model);
     return {
-      upsert: (id, payload, expiresIn) => adapter.upsert(id, payload, expiresIn),
+      upsert(id, payload, expiresIn) {
+        if (STORED_REQUESTS.has(model) && JSON.stringify(payload).length > MAX_STORED_REQUEST_LENGTH) {
+          return Promise.reject(new errors.InvalidRequest('the authorization request is too large'));
+        }
+        return adapter.upsert(id, payload, expiresIn);
+      },
       find: (id) => adapter.find(id),
       findByUid: (uid) => adapter.findByUid(uid),
       findByUserCode: (userCode) => adapter.findByUserCode(userCode),

@@ -11,9 +11,25 @@ export interface JwtIntrospectionDependencies {
   readonly publicKeys: () => readonly JWK[];
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly accounts: Pick<AccountRepository, 'findById'>;
+  readonly findGrant: (grantId: string) => Promise<GrantView | undefined>;
 }
 
-type AccessTokenClaims = JWTPayload & { client_id?: unknown; scope?: unknown; cnf?: { jkt?: unknown } };
+type AccessTokenClaims = JWTPayload & { client_id?: unknown; scope?: unknown; grant_id?: unknown; cnf?: { jkt?: unknown } };
+
+interface GrantView {
+  readonly clientId?: string;
+  readonly accountId?: string;
+}
+
+/**
+ * A JWT access token issued from a grant names it (`grant_id`), so that introspection can tell it
+ * was revoked with its grant (sign-out everywhere, password change, refresh-token reuse, a client
+ * narrowed or deleted) although the JWT itself is never stored. oidc-provider's
+ * `formats.customizers.jwt` hook.
+ */
+export function bindJwtToGrant(_ctx: unknown, token: { grantId?: string }, jwt: { payload: Record<string, unknown> }): void {
+  if (token.grantId) jwt.payload.grant_id = token.grantId;
+}
 
 const INACTIVE = { active: false } as const;
 
@@ -23,7 +39,8 @@ const INACTIVE = { active: false } as const;
  * JWTs this answers as for opaque tokens: verified signature and lifetime, the caller's right to
  * see it, the client still registered under the same registration, the account live.
  */
-export function useJwtIntrospection(provider: Provider, deps: JwtIntrospectionDependencies): void {
+export function useJwtIntrospection(provider: Provider, options: Omit<JwtIntrospectionDependencies, 'findGrant'>): void {
+  const deps = { ...options, findGrant: (grantId: string) => provider.Grant.find(grantId) as Promise<GrantView | undefined> };
   provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as { error?: string } | undefined;
@@ -55,6 +72,10 @@ export async function introspectJwt(token: string, caller: PolicyClient, deps: J
   if (!registration || claims.iat! < Math.floor(registration.createdAt.getTime() / 1000)) return INACTIVE;
   const isUserToken = claims.sub !== clientId;
   if (isUserToken && !(await accountIsLive(deps.accounts, claims.sub!, claims.iat))) return INACTIVE;
+  if (claims.grant_id !== undefined) {
+    const grant = typeof claims.grant_id === 'string' ? await deps.findGrant(claims.grant_id) : undefined;
+    if (!grant || grant.clientId !== clientId || (isUserToken && grant.accountId !== claims.sub)) return INACTIVE;
+  }
   const jkt = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : undefined;
   return {
     active: true,

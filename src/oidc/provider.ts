@@ -12,7 +12,7 @@ import { CLAIMS, createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
-import { useJwtIntrospection } from './jwt-introspection.ts';
+import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
 import { OIDC_SCOPES } from './scopes.ts';
 import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
@@ -66,6 +66,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
+    formats: { customizers: { jwt: bindJwtToGrant } },
     // Non-standard client metadata, both arrays of registered resource identifiers: `audience`
     // (Hydra's name) lists the APIs the client may get tokens for; `introspection_audiences` the
     // APIs whose tokens this confidential client may introspect, as an API accepting opaque tokens does.

@@ -93,9 +93,26 @@ describe('user flows: audience and scope metadata', () => {
     expect(tokens.claims()?.sub).toBeDefined();
     expect(tokens.refresh_token).toBeDefined();
 
-    // Narrowing the client later ends its refreshes for that API.
+    // Narrowing the client later ends what it was granted: its users consent again.
     await server.services.clients.update(app.clientId, { audience: [] });
-    await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_target' });
+    await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!, { resource: API })).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+
+  test('taking an OpenID scope away from a client ends the grants that hold it', async () => {
+    const app = await registerClient(server, { grant_types: ['authorization_code', 'refresh_token'], scope: 'openid email offline_access' });
+    const request = await authorizationRequest(app, { scope: 'openid email offline_access', prompt: 'consent' });
+    const tokens = await exchange(app, await signIn(new Browser(), request, EMAIL), request);
+    await server.services.clients.update(app.clientId, { scope: 'openid offline_access' });
+    await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    await expect(oidc.fetchUserInfo(app.config, tokens.access_token, oidc.skipSubjectCheck)).rejects.toBeDefined();
+  });
+
+  test('widening a client keeps what it was granted', async () => {
+    const app = await registerClient(server, { grant_types: ['authorization_code', 'refresh_token'], scope: 'openid offline_access' });
+    const request = await authorizationRequest(app, { scope: 'openid offline_access', prompt: 'consent' });
+    const tokens = await exchange(app, await signIn(new Browser(), request, EMAIL), request);
+    await server.services.clients.update(app.clientId, { scope: 'openid email offline_access', client_name: 'Renamed' });
+    await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).resolves.toBeDefined();
   });
 
   test('prompt=none after consent is silent even when the request names scopes outside the client\'s scope', async () => {
@@ -181,6 +198,28 @@ describe('introspection of JWT access tokens (RFC 7662)', () => {
     const tokens = await exchange(app, await signIn(new Browser(), request, 'linus@example.com'), request);
     expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(true);
     await server.services.accounts.setDisabled('linus@example.com', true);
+    expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(false);
+  });
+
+  test('a user JWT is inactive once its grant is revoked, even if minted the same second', async () => {
+    await createUser(server, 'margaret@example.com');
+    const app = await registerClient(server, { grant_types: ['authorization_code', 'refresh_token'], scope: 'openid offline_access api:read', audience: [API] });
+    const request = await authorizationRequest(app, { scope: 'openid offline_access api:read', resource: API, prompt: 'consent' });
+    const tokens = await exchange(app, await signIn(new Browser(), request, 'margaret@example.com'), request);
+    const refreshed = await oidc.refreshTokenGrant(app.config, tokens.refresh_token!, { resource: API });
+    expect(decodeJwt(refreshed.access_token).grant_id).toEqual(expect.any(String));
+    expect((await oidc.tokenIntrospection(app.config, refreshed.access_token)).active).toBe(true);
+    // The client revokes the refresh token: oidc-provider revokes the whole grant with it.
+    await oidc.tokenRevocation(app.config, refreshed.refresh_token!);
+    expect((await oidc.tokenIntrospection(app.config, refreshed.access_token)).active).toBe(false);
+  });
+
+  test('a user JWT minted just before sign-out everywhere introspects inactive', async () => {
+    await createUser(server, 'katherine@example.com');
+    const app = await registerClient(server, { scope: 'openid api:read', audience: [API] });
+    const request = await authorizationRequest(app, { scope: 'openid api:read', resource: API });
+    const tokens = await exchange(app, await signIn(new Browser(), request, 'katherine@example.com'), request);
+    await server.services.accounts.signOutEverywhere('katherine@example.com');
     expect((await oidc.tokenIntrospection(app.config, tokens.access_token)).active).toBe(false);
   });
 

@@ -35,14 +35,20 @@ describe('F6: authorization requests are bounded before anything is stored', () 
     expect(response.body).toContain('invalid_request');
   });
 
+  test.each(['/AUTH', '/Auth/', '/auth/'])('%s is the same endpoint, bounded the same way', async (path) => {
+    const response = await rawRequest(authorizeUrl(server.issuer, client.clientId, { state: 'x'.repeat(2049) }).replace('/auth?', `${path}?`));
+    expect(response.status).toBe(400);
+    expect(response.body).toContain('invalid_request');
+  });
+
   test('more than 8 KB in all is refused', async () => {
     const many = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`x${i}`, 'y'.repeat(1500)]));
     expect((await rawRequest(authorizeUrl(server.issuer, client.clientId, many))).status).toBe(400);
   });
 
-  test('a pushed authorization request is bounded the same way, in JSON', async () => {
+  test.each(['/request', '/REQUEST', '/request/'])('a pushed authorization request at %s is bounded the same way, in JSON', async (path) => {
     const body = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: REDIRECT_URI, nonce: 'n'.repeat(3000) }).toString();
-    const response = await rawRequest(`${server.issuer}/request`, { method: 'POST', headers: { ...form, authorization: basic() }, body });
+    const response = await rawRequest(`${server.issuer}${path}`, { method: 'POST', headers: { ...form, authorization: basic() }, body });
     expect(response.status).toBe(400);
     expect(JSON.parse(response.body)).toMatchObject({ error: 'invalid_request' });
   });
@@ -96,6 +102,15 @@ describe('F7: every URL is built from ISSUER', () => {
     }
     expect((await rawRequest(`${server.issuer}/jwks`, { headers: { host: 'evil.example' } })).headers['cache-control']).toMatch(/max-age=\d+/);
   });
+
+  test('an absolute-form request target does not set the URLs either', async () => {
+    for (const target of ['http://evil.example/.well-known/openid-configuration', 'https://evil.example:8443/.well-known/openid-configuration']) {
+      const response = await rawRequest(`${server.issuer}/`, { target, headers: { host: 'evil.example' } });
+      expect(response.status).toBe(200);
+      expect(response.body).not.toContain('evil.example');
+      expect(JSON.parse(response.body).token_endpoint).toBe(`${server.issuer}/token`);
+    }
+  });
 });
 
 describe('F8: control characters and invalid UTF-8 never reach a lookup', () => {
@@ -124,6 +139,14 @@ describe('F8: control characters and invalid UTF-8 never reach a lookup', () => 
     const response = await rawRequest(`${server.issuer}${path}`, { method: 'POST', headers, body });
     expectClientError(response.status);
     expect(JSON.parse(response.body)).toHaveProperty('error');
+  });
+
+  test('a NUL in the login form\'s email is a failed sign-in, not a database error', async () => {
+    const browser = new Browser();
+    const login = await browser.follow(authorizeUrl(server.issuer, client.clientId), isCallback);
+    const answer = await browser.submit(login, /\/login$/, { email: 'ada\u0000@example.com', password: PASSWORD });
+    expectClientError(answer.status);
+    expect(answer.html).toContain('name="password"');
   });
 
   test('a NUL in Basic credentials is an invalid client, not a database error', async () => {

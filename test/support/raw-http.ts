@@ -12,12 +12,18 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  { method = 'GET', headers = {}, body, localAddress }: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string } = {},
+  {
+    method = 'GET',
+    headers = {},
+    body,
+    localAddress,
+    target: requestTarget,
+  }: { method?: string; headers?: Record<string, string>; body?: string; localAddress?: string; /** Sent as the request target instead of url's path (e.g. absolute-form). */ target?: string } = {},
 ): Promise<RawResponse> {
   const target = new URL(url);
   return new Promise((resolve, reject) => {
     const outgoing = request(
-      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, headers, ...(localAddress ? { localAddress } : {}) },
+      { host: target.hostname, port: target.port, path: requestTarget ?? `${target.pathname}${target.search}`, method, headers, ...(localAddress ? { localAddress } : {}) },
       (incoming) => {
         const chunks: Buffer[] = [];
         incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
