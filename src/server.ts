@@ -16,6 +16,7 @@ export async function startServer(services: Services, port = services.config.por
   const { config, db, store, logger } = services;
   const app = createApp({
     issuer: config.issuer,
+    issuerIsHttps: config.issuerIsHttps,
     provider: services.provider,
     accounts: services.accounts,
     clients: services.clients,

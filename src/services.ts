@@ -4,12 +4,13 @@ import { AccountService } from './accounts/account-service.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { ClientAdapter } from './adapters/client-adapter.ts';
 import { openArtifactStore, type ArtifactStore } from './adapters/artifact-store.ts';
-import { ClientRegistry, InvalidClientMetadataError, type ClientMetadata, type ClientRecord, type ClientValidator } from './clients/client-registry.ts';
+import { ClientRegistry, type ClientRecord } from './clients/client-registry.ts';
+import { providerClientValidator } from './clients/provider-validator.ts';
 import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock.ts';
 import { applyMigrations, readMigrations } from './db/migrate.ts';
-import { createViews, type Views } from './interactions/views.ts';
+import { createViews, type Views } from './pages/views.ts';
 import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
@@ -48,7 +49,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
   };
   try {
     let lock: EmbeddedLock | undefined;
-    if ('embeddedDir' in config.database && !options.inMemoryDatabase) {
+    if (config.embeddedDatabase && !options.inMemoryDatabase) {
       lock = await acquireEmbeddedLock(config.dataDir);
       closers.push(() => lock!.release());
     }
@@ -110,22 +111,4 @@ export async function openServices(config: Config, logger: Logger, options: Open
     await close();
     throw error;
   }
-}
-
-/** Validates client metadata with the provider's own rules, so what the CLI accepts the provider serves. */
-function providerClientValidator(provider: Provider): ClientValidator {
-  type ClientClass = { validate(metadata: object): Promise<void>; needsSecret(metadata: object): boolean; new (metadata: object): { metadata(): ClientMetadata } };
-  const Client = provider.Client as unknown as ClientClass;
-  return {
-    async normalize(metadata) {
-      try {
-        await Client.validate(metadata);
-        return new Client(metadata).metadata();
-      } catch (error) {
-        const description = (error as { error_description?: string }).error_description ?? (error as Error).message;
-        throw new InvalidClientMetadataError(description);
-      }
-    },
-    needsSecret: (metadata) => Client.needsSecret(metadata),
-  };
 }

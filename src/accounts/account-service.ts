@@ -22,13 +22,13 @@ export interface SessionRevoker {
 
 /** Account use cases shared by the login form and the CLI. */
 export class AccountService {
-  readonly repository: AccountRepository;
+  readonly #repository: AccountRepository;
   readonly #hasher: PasswordHasher;
   readonly #sessions: SessionRevoker | undefined;
   #dummyHash: Promise<string> | undefined;
 
   constructor(repository: AccountRepository, hasher: PasswordHasher, sessions?: SessionRevoker) {
-    this.repository = repository;
+    this.#repository = repository;
     this.#hasher = hasher;
     this.#sessions = sessions;
   }
@@ -36,40 +36,54 @@ export class AccountService {
   async register(input: z.input<typeof newAccountSchema>): Promise<Account> {
     const valid = newAccountSchema.parse(input);
     const passwordHash = await this.#hasher.hash(valid.password);
-    return this.repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
+    return this.#repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
+  }
+
+  /** By id (cached): what pages and tokens ask for. Null when there is no such account. */
+  find(id: string): Promise<Account | null> {
+    return this.#repository.findById(id);
+  }
+
+  /** By id, or by email when the reference contains "@"; throws AccountNotFoundError. */
+  resolve(reference: string): Promise<Account> {
+    return this.#repository.resolve(reference);
+  }
+
+  list(): Promise<Account[]> {
+    return this.#repository.list();
   }
 
   /** A new password ends every session and grant of the account, on every instance. */
   async setPassword(reference: string, password: string): Promise<Account> {
-    const account = await this.repository.resolve(reference);
+    const account = await this.#repository.resolve(reference);
     const passwordHash = await this.#hasher.hash(passwordSchema.parse(password));
-    await this.repository.setPasswordHash(account.id, passwordHash, { endSessions: true });
+    await this.#repository.setPasswordHash(account.id, passwordHash, { endSessions: true });
     await this.#sessions?.revokeAccount(account.id);
     return account;
   }
 
   /** Disabling revokes rather than pauses: enabling again brings no session or token back. */
   async setDisabled(reference: string, disabled: boolean): Promise<Account> {
-    const account = await this.repository.resolve(reference);
-    const updated = await this.repository.setDisabled(account.id, disabled);
+    const account = await this.#repository.resolve(reference);
+    const updated = await this.#repository.setDisabled(account.id, disabled);
     if (disabled) await this.#sessions?.revokeAccount(account.id);
     return updated;
   }
 
   /** Signs the account out everywhere: every session, grant, refresh token and opaque access token ends. */
   async signOutEverywhere(reference: string): Promise<Account> {
-    const account = await this.repository.resolve(reference);
-    await this.repository.markSessionsRevoked(account.id);
+    const account = await this.#repository.resolve(reference);
+    await this.#repository.markSessionsRevoked(account.id);
     await this.#sessions?.revokeAccount(account.id);
     return account;
   }
 
   /** Deletes the account after revoking everything it was issued. */
   async delete(reference: string): Promise<Account> {
-    const account = await this.repository.resolve(reference);
-    await this.repository.markSessionsRevoked(account.id);
+    const account = await this.#repository.resolve(reference);
+    await this.#repository.markSessionsRevoked(account.id);
     await this.#sessions?.revokeAccount(account.id);
-    await this.repository.delete(account.id);
+    await this.#repository.delete(account.id);
     return account;
   }
 
@@ -79,7 +93,7 @@ export class AccountService {
    */
   async authenticate(email: string, password: string): Promise<Account | null> {
     if (password.length > MAX_PASSWORD_LENGTH || email.length > 320) return null;
-    const account = await this.repository.findByEmailWithHash(email);
+    const account = await this.#repository.findByEmailWithHash(email);
     if (!account) {
       await this.#hasher.verify(await this.#dummy(), password);
       return null;
@@ -87,7 +101,7 @@ export class AccountService {
     const valid = await this.#hasher.verify(account.passwordHash, password);
     if (!valid || account.disabled) return null;
     if (this.#hasher.needsRehash(account.passwordHash)) {
-      await this.repository.setPasswordHash(account.id, await this.#hasher.hash(password));
+      await this.#repository.setPasswordHash(account.id, await this.#hasher.hash(password));
     }
     const { passwordHash: _omitted, ...publicAccount } = account;
     return publicAccount;

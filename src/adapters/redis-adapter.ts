@@ -1,4 +1,4 @@
-import type { Cluster, Redis } from 'ioredis';
+import type { RedisConnection } from '../redis/connection.ts';
 import {
   AlreadyConsumedError,
   deserializePayload,
@@ -15,8 +15,6 @@ import {
   type Lookup,
   type OwnerIndex,
 } from './models.ts';
-
-export type RedisConnection = Redis | Cluster;
 
 /**
  * Every key is named by a digest (models.ts `digest`), never by the id itself, and carries that

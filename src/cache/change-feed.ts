@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { RedisConnection } from '../adapters/redis-adapter.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export type ChangeKind = 'client' | 'resource' | 'account';

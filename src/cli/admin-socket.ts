@@ -74,14 +74,16 @@ export async function startAdminSocket(services: Services): Promise<{ close(): P
       res.end();
     });
   });
-  // Created 0600 from the start (umask), not chmod-ed afterwards, so there is no window.
+  // Created 0600 from the start (umask), not chmod-ed afterwards, so there is no window. The
+  // socket is bound synchronously inside listen(), so the process-wide umask is restored at once,
+  // before any other code can run and create files with it.
   const previousUmask = process.umask(0o177);
   try {
     server.listen(path);
-    await once(server, 'listening');
   } finally {
     process.umask(previousUmask);
   }
+  await once(server, 'listening');
   return {
     close: () => new Promise<void>((resolve) => server.close(() => void rm(path, { force: true }).then(() => resolve()))),
   };

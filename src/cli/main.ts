@@ -17,7 +17,7 @@ const io: CliIo = {
 
 const config = loadConfigOrExit('error');
 
-if ('embeddedDir' in config.database && (await embeddedLockHolder(config.dataDir)) !== undefined) {
+if (config.embeddedDatabase && (await embeddedLockHolder(config.dataDir)) !== undefined) {
   // A running server owns the embedded database: the same invocation runs inside it.
   const local = await localizeFileArguments(argv, readProcessStdin).catch((error: Error) => {
     process.stderr.write(`error: ${error.message}\n`);

@@ -8,7 +8,7 @@ loadDotEnv();
 try {
   const config = loadConfig();
   const logger = createLogger('warn', process.stderr);
-  const lock = 'embeddedDir' in config.database ? await acquireEmbeddedLock(config.dataDir) : undefined;
+  const lock = config.embeddedDatabase ? await acquireEmbeddedLock(config.dataDir) : undefined;
   const db = await openDatabase(config.database, logger);
   try {
     const applied = await applyMigrations(db.sql, await readMigrations());

@@ -7,7 +7,11 @@ export interface Config {
   readonly port: number;
   readonly host: string;
   readonly issuer: string;
+  /** ISSUER is https: cookies are Secure, and plain-http requests are refused. */
+  readonly issuerIsHttps: boolean;
   readonly database: { readonly url: string; readonly poolSize: number } | { readonly embeddedDir: string };
+  /** No DATABASE_URL: the embedded PGlite under DATA_DIR, one process at a time. */
+  readonly embeddedDatabase: boolean;
   readonly redis: { readonly url: string; readonly cluster: boolean; readonly keyPrefix: string } | { readonly embedded: true; readonly keyPrefix: string };
   readonly dataDir: string;
   /** Explicit cookie keys, or undefined to generate and store them (development only). */
@@ -114,6 +118,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     port: env.PORT,
     host: env.HOST,
     issuer,
+    issuerIsHttps: issuerUrl.protocol === 'https:',
+    embeddedDatabase: !env.DATABASE_URL,
     database: env.DATABASE_URL
       ? { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }
       : { embeddedDir: resolve(dataDir, 'pglite') },

@@ -75,6 +75,3 @@ export function createDemoApi(options: DemoApiOptions): Koa<ResourceServerState>
   });
   return app;
 }
-
-/** Alias of {@link createDemoApi}. */
-export const createApp = createDemoApi;

@@ -5,7 +5,7 @@ import type { AccountService } from '../accounts/account-service.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { createInteractionRouter } from '../interactions/interaction-router.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
-import type { Views } from '../interactions/views.ts';
+import type { Views } from '../pages/views.ts';
 import { checkReadiness, type HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorHandler } from './error-handler.ts';
@@ -20,6 +20,8 @@ import { securityHeaders } from './security-headers.ts';
 
 export interface AppDependencies {
   readonly issuer: string;
+  /** Config.issuerIsHttps. */
+  readonly issuerIsHttps: boolean;
   readonly provider: Provider;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
@@ -39,7 +41,7 @@ export interface AppDependencies {
  * path is handed to oidc-provider.
  */
 export function createApp(deps: AppDependencies): Koa {
-  const secure = new URL(deps.issuer).protocol === 'https:';
+  const secure = deps.issuerIsHttps;
   const parsed = deps.trustProxy.length > 0 ? parseProxyList(deps.trustProxy) : NO_PROXY;
   if ('problems' in parsed) throw new Error(`TRUST_PROXY: ${parsed.problems.join('; ')}`);
   // normalizeForwardedHeaders leaves exactly one X-Forwarded-For and X-Forwarded-Proto, decided from
@@ -80,7 +82,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.logger));
-  app.use(refuseInsecureTransport({ issuer: deps.issuer }));
+  if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(interactions.routes());

@@ -1,15 +1,14 @@
 import type { Middleware } from 'koa';
-import { PAGE_CSP } from './page-policy.ts';
+import { PAGE_CSP } from '../pages/page-policy.ts';
 
 const ALWAYS_ALLOWED = new Set(['/healthz', '/readyz']);
 
 /**
- * With an https ISSUER, every cookie is Secure and every URL says https: a request that arrived
+ * For an https ISSUER. Every cookie is Secure and every URL says https: a request that arrived
  * over plain http (no TLS, or a proxy that is not trusted) cannot work, so it gets a clear answer
  * naming the fix instead of a failure deep inside the provider. Health checks stay reachable.
  */
 export function refuseInsecureTransport({ issuer }: { issuer: string }): Middleware {
-  if (new URL(issuer).protocol !== 'https:') return async (_ctx, next) => { await next(); };
   const description = `this server's ISSUER is ${issuer}, but the request arrived over plain http: serve it through TLS, and if a proxy terminates TLS, list the proxy's address in TRUST_PROXY`;
   return async function insecureTransport(ctx, next) {
     if ((ctx.state as { arrivedOverHttps?: boolean }).arrivedOverHttps || ALWAYS_ALLOWED.has(ctx.path)) {

@@ -16,6 +16,16 @@ const decodeComponent = (component: string): string => {
   }
 };
 
+// Anything but printable ASCII, and any percent-escape that is not of printable ASCII (or is malformed).
+const NEEDS_STRICT_PARSING = /[^\x20-\x7E]|%(?![2-7][0-9A-Fa-f])|%7[Ff]/;
+
+/**
+ * True when `encoded` is printable ASCII whose escapes are printable ASCII too: parsing could find
+ * nothing to refuse, so the hot endpoints skip it.
+ */
+export const isPlainAscii = (encoded: string | Buffer): boolean =>
+  !NEEDS_STRICT_PARSING.test(typeof encoded === 'string' ? encoded : encoded.toString('latin1'));
+
 /**
  * Parses `application/x-www-form-urlencoded` text (a query string or a form body) strictly:
  * invalid UTF-8 and control characters are refused instead of being replaced or passed on to a

@@ -2,10 +2,10 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
-import type { Views } from '../interactions/views.ts';
+import type { Views } from '../pages/views.ts';
 import { scopeList } from '../oidc/scopes.ts';
-import { PAGE_CSP } from './page-policy.ts';
-import { oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
+import { PAGE_CSP } from '../pages/page-policy.ts';
+import { isPlainAscii, oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
 import { BodyTooLargeError, readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from './request-throttle.ts';
 
@@ -106,18 +106,21 @@ const encode = (parameters: Parameters): string => new URLSearchParams(parameter
 export function providerGateway(deps: GatewayDependencies): Middleware {
   const handToProvider = deps.provider.callback();
   return async function gateway(ctx) {
-    let query: Parameters;
+    const storing = STORING_ENDPOINTS.has(routedPath(ctx.path));
+    let query: Parameters = [];
     let form: Parameters | undefined;
     try {
       const body = ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') ? await readAndReplayBody(ctx.req, MAX_FORM_BODY) : undefined;
-      query = parseParameters(ctx.querystring);
-      form = body ? parseParameters(body) : undefined;
+      if (storing || !isPlainAscii(ctx.querystring) || (body && !isPlainAscii(body))) {
+        query = parseParameters(ctx.querystring);
+        form = body ? parseParameters(body) : undefined;
+      }
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuse(ctx, deps.views, { status: 413, error: 'invalid_request', description: error.message });
       if (error instanceof UnsafeParameterError) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: error.message });
       throw error;
     }
-    if (STORING_ENDPOINTS.has(routedPath(ctx.path))) {
+    if (storing) {
       const parameters = [...query, ...(form ?? [])];
       const tooLarge = oversizedParameter(parameters, deps.limits);
       if (tooLarge) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: tooLarge });

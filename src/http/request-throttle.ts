@@ -1,5 +1,5 @@
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RedisConnection } from '../adapters/redis-adapter.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /** A generous flood limit per key (client address), shared through Redis when there is one. */
 export interface RequestThrottle {

@@ -1,6 +1,6 @@
 import { normalizeEmail } from '../accounts/account-repository.ts';
 import { QueueTimeoutError } from '../accounts/work-queue.ts';
-import type { RedisConnection } from '../adapters/redis-adapter.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 import type { LoginLimits } from '../config/config.ts';
 import { addressBucket } from './address-bucket.ts';
 import { InFlightLimit } from './in-flight-limit.ts';

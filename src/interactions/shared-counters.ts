@@ -1,6 +1,6 @@
 import type * as RateLimiterFlexible from 'rate-limiter-flexible';
 import type { RateLimiterAbstract } from 'rate-limiter-flexible';
-import type { RedisConnection } from '../adapters/redis-adapter.ts';
+import type { RedisConnection } from '../redis/connection.ts';
 
 /** A fixed-window count per key, atomic even across instances. */
 export interface Counter {

@@ -1,13 +1,6 @@
 import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.ts';
 
-/** Claims per scope; `sub` is the account's opaque id, never its email. */
-export const CLAIMS = {
-  openid: ['sub'],
-  profile: ['name', 'updated_at'],
-  email: ['email', 'email_verified'],
-};
-
 /** When what is being used was issued: the token's `iat`, or the browser session's sign-in time. */
 const issuedAt = (ctx: KoaContextWithOIDC, token: { iat?: number } | undefined): number | undefined =>
   token?.iat ?? (ctx.oidc?.session as { loginTs?: number } | undefined)?.loginTs;

@@ -1,5 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import type { Views } from '../interactions/views.ts';
+import type { Views } from '../pages/views.ts';
 
 interface ErrorOut {
   error?: string;

@@ -5,16 +5,16 @@ import type { ArtifactStore } from '../adapters/artifact-store.ts';
 import type { AccountRepository } from '../accounts/account-repository.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
-import type { Views } from '../interactions/views.ts';
+import type { Views } from '../pages/views.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createAdapterFactory } from './adapter-factory.ts';
-import { CLAIMS, createFindAccount } from './find-account.ts';
+import { createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
-import { OIDC_SCOPES } from './scopes.ts';
+import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
 import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
@@ -37,13 +37,13 @@ export interface ProviderDependencies {
 /** oidc-provider configured for Portcullis: code + PKCE only, rotation everywhere, nothing implicit. */
 export function buildConfiguration(deps: ProviderDependencies): Configuration {
   const { config, views } = deps;
-  const secureCookies = new URL(config.issuer).protocol === 'https:';
+  const secureCookies = config.issuerIsHttps;
   const defaultAlg = deps.signingKeys[0]?.alg ?? 'RS256';
   return {
     adapter: createAdapterFactory(deps.store, deps.clients),
     clients: [],
     findAccount: createFindAccount(deps.accounts),
-    claims: CLAIMS,
+    claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     scopes: [...OIDC_SCOPES],
     jwks: { keys: deps.signingKeys.map((key) => ({ ...key })) },
     cookies: {

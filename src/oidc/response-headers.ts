@@ -1,5 +1,5 @@
 import type Provider from 'oidc-provider';
-import { pageCspFor } from '../http/page-policy.ts';
+import { pageCspFor } from '../pages/page-policy.ts';
 
 // Discovery and keys change rarely; a shared cache may keep them briefly (every URL in them is
 // built from ISSUER, never from the request, so one copy is right for everyone).

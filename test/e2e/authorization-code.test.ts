@@ -95,8 +95,7 @@ describe('authorization code + PKCE through the HTML forms', () => {
 
   test('a disabled account cannot sign in', async () => {
     await createUser(server, 'grace@example.com');
-    const grace = await server.services.accounts.repository.resolve('grace@example.com');
-    await server.services.accounts.repository.setDisabled(grace.id, true);
+    await server.services.accounts.setDisabled('grace@example.com', true);
     const browser = new Browser();
     const login = await browser.follow((await authorizationRequest(web)).url.toString(), isCallback);
     const refused = await browser.submit(login, /\/login$/, { email: 'grace@example.com', password: PASSWORD });
@@ -281,8 +280,7 @@ describe('accounts disabled while signed in', () => {
     await createUser(server, 'later-off@example.com');
     const browser = new Browser();
     await signIn(browser, await authorizationRequest(web), 'later-off@example.com');
-    const account = await server.services.accounts.repository.resolve('later-off@example.com');
-    await server.services.accounts.repository.setDisabled(account.id, true);
+    await server.services.accounts.setDisabled('later-off@example.com', true);
     const silent = await browser.request((await authorizationRequest(web, { prompt: 'none' })).url.toString());
     expect(new URL(silent.headers.get('location')!).searchParams.get('error')).toBe('login_required');
     const page = await browser.follow((await authorizationRequest(web)).url.toString(), isCallback);
@@ -295,8 +293,7 @@ describe('accounts disabled while signed in', () => {
     const request = await authorizationRequest(web);
     const tokens = await exchange(web, await signIn(new Browser(), request, 'intro-off@example.com'), request);
     expect((await oidc.tokenIntrospection(web.config, tokens.access_token)).active).toBe(true);
-    const account = await server.services.accounts.repository.resolve('intro-off@example.com');
-    await server.services.accounts.repository.setDisabled(account.id, true);
+    await server.services.accounts.setDisabled('intro-off@example.com', true);
     expect((await oidc.tokenIntrospection(web.config, tokens.access_token)).active).toBe(false);
   });
 });

@@ -86,7 +86,7 @@ describe('ending an account\'s access (F3)', () => {
     const session = await signedIn(web, 'leaving@example.com');
     await server.services.accounts.delete('leaving@example.com');
     await expectEverythingDead(web, session);
-    expect(await server.services.accounts.repository.findByEmailWithHash('leaving@example.com')).toBeNull();
+    await expect(server.services.accounts.resolve('leaving@example.com')).rejects.toThrow(/no account/);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
-import { pageCspFor } from '../../src/http/page-policy.ts';
+import { pageCspFor } from '../../src/pages/page-policy.ts';
 import { rawRequest } from '../support/raw-http.ts';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest, createUser, isCallback, PASSWORD, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';

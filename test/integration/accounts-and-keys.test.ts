@@ -10,12 +10,14 @@ import { createTestResources, quietLogger, usingPostgres, type TestResources } f
 let resources: TestResources;
 let db: Database;
 let accounts: AccountService;
+let repository: AccountRepository;
 
 beforeAll(async () => {
   resources = await createTestResources();
   db = await openDatabase(usingPostgres ? { url: resources.databaseUrl!, poolSize: 4 } : { inMemory: true }, quietLogger());
   await applyMigrations(db.sql, await readMigrations());
-  accounts = new AccountService(new AccountRepository(db.prisma), new PasswordHasher());
+  repository = new AccountRepository(db.prisma);
+  accounts = new AccountService(repository, new PasswordHasher());
 });
 afterAll(async () => {
   await db.close();
@@ -34,23 +36,23 @@ describe('accounts', () => {
     const account = await accounts.register({ email: 'off@example.com', password: 'long enough pw' });
     expect(await accounts.authenticate('off@example.com', 'wrong password')).toBeNull();
     expect(await accounts.authenticate('nobody@example.com', 'long enough pw')).toBeNull();
-    await accounts.repository.setDisabled(account.id, true);
+    await accounts.setDisabled(account.id, true);
     expect(await accounts.authenticate('off@example.com', 'long enough pw')).toBeNull();
   });
 
   test('the stored hash is argon2id and never the password', async () => {
     await accounts.register({ email: 'hash@example.com', password: 'long enough pw' });
-    const stored = await accounts.repository.findByEmailWithHash('hash@example.com');
+    const stored = await repository.findByEmailWithHash('hash@example.com');
     expect(stored?.passwordHash).toMatch(/^\$argon2id\$/);
     expect(stored?.passwordHash).not.toContain('long enough pw');
   });
 
   test('a login rehashes a password hashed with other parameters', async () => {
-    const weak = new AccountService(accounts.repository, new PasswordHasher(OWASP_ARGON2ID));
+    const weak = new AccountService(repository, new PasswordHasher(OWASP_ARGON2ID));
     await weak.register({ email: 'rehash@example.com', password: 'long enough pw' });
-    const stronger = new AccountService(accounts.repository, new PasswordHasher({ ...OWASP_ARGON2ID, timeCost: 3 }));
+    const stronger = new AccountService(repository, new PasswordHasher({ ...OWASP_ARGON2ID, timeCost: 3 }));
     expect(await stronger.authenticate('rehash@example.com', 'long enough pw')).not.toBeNull();
-    const stored = await accounts.repository.findByEmailWithHash('rehash@example.com');
+    const stored = await repository.findByEmailWithHash('rehash@example.com');
     expect(stored?.passwordHash).toMatch(/\$m=19456,t=3,p=1\$/);
     expect(await stronger.authenticate('rehash@example.com', 'long enough pw')).not.toBeNull();
   });

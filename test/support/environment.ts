@@ -50,8 +50,6 @@ export async function createTestResources(): Promise<TestResources> {
       NODE_ENV: 'test',
       REDIS_KEY_PREFIX: keyPrefix,
       LOG_LEVEL: 'silent',
-      // Fast hashing keeps the suite quick; production parameters are covered by the hasher's own test.
-      ARGON2_MEMORY_KIB: '19456',
       ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
       ...(redisUrl ? { REDIS_URL: redisUrl } : {}),
     },

@@ -1,4 +1,4 @@
-import { createViews } from '../../src/interactions/views.ts';
+import { createViews } from '../../src/pages/views.ts';
 
 describe('views', () => {
   const views = createViews();

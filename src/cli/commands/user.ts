@@ -70,7 +70,7 @@ export const userCommands: Noun = {
     summary: 'list accounts',
     async run({ args, io, json, services }) {
       parse(args, {}, this.usage);
-      const accounts = await (await services()).accounts.repository.list();
+      const accounts = await (await services()).accounts.list();
       if (json) return printJson(io, accounts.map(toJson));
       io.out(table(accounts.map((a) => ({ id: a.id, email: a.email, name: a.name ?? '', status: a.disabled ? 'disabled' : 'active' })), ['id', 'email', 'name', 'status']));
     },

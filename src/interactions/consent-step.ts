@@ -1,0 +1,47 @@
+import type { Context, Middleware } from 'koa';
+import { describeScope } from '../oidc/scopes.ts';
+import { issueCsrfToken } from './csrf.ts';
+import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
+
+export async function showConsent(deps: InteractionDependencies, ctx: Context, interaction: Interaction): Promise<void> {
+  const prompt = await consentPromptOf(deps, interaction);
+  const accountId = interaction.session?.accountId;
+  const account = accountId ? await deps.accounts.find(accountId) : null;
+  const resourceScopes = Object.values(prompt.missingResourceScopes).flat();
+  await deps.pages.render(ctx, 200, 'consent', {
+    uid: interaction.uid,
+    csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
+    clientName: await clientNameOf(deps, interaction.params.client_id),
+    email: account?.email ?? '',
+    scopes: [...prompt.missingOIDCScope, ...resourceScopes].map((scope) => ({ scope, description: describeScope(scope) })),
+    claims: prompt.missingOIDCClaims.filter((claim) => claim !== 'sub'),
+    resources: Object.keys(prompt.missingResourceScopes),
+  });
+}
+
+/** "Allow": grants what the consent prompt asked for, within the client's `scope`. */
+export function confirmConsent(deps: InteractionDependencies): Middleware {
+  return async function grantConsent(ctx) {
+    const interaction = interactionOf(ctx);
+    const accountId = interaction.session?.accountId;
+    if (interaction.prompt.name !== 'consent' || !accountId) {
+      return deps.pages.error(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
+    }
+    const prompt = await consentPromptOf(deps, interaction);
+    const { Grant } = deps.provider;
+    const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId: String(interaction.params.client_id) });
+    if (!grant) return deps.pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
+    if (prompt.missingOIDCScope.length > 0) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
+    if (prompt.missingOIDCClaims.length > 0) grant.addOIDCClaims(prompt.missingOIDCClaims);
+    for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
+    const grantId = await grant.save();
+    return finishInteraction(deps, ctx, { consent: { grantId } });
+  };
+}
+
+/** "Deny": the client gets `access_denied`. */
+export function abortInteraction(deps: InteractionDependencies): Middleware {
+  return async function denyRequest(ctx) {
+    return finishInteraction(deps, ctx, { error: 'access_denied', error_description: 'The user denied the request' });
+  };
+}

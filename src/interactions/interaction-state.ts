@@ -1,0 +1,80 @@
+import type { Context, Middleware } from 'koa';
+import type Provider from 'oidc-provider';
+import type { AccountService } from '../accounts/account-service.ts';
+import { allowedScopesOf } from '../clients/client-record.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { InteractionPages } from './pages.ts';
+
+export interface InteractionDependencies {
+  readonly provider: Provider;
+  readonly accounts: AccountService;
+  readonly clients: Pick<ClientRegistry, 'find'>;
+  readonly throttle: LoginThrottle;
+  readonly pages: InteractionPages;
+  readonly logger: Logger;
+  readonly secureCookies: boolean;
+}
+
+export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
+
+/** What oidc-provider's consent prompt reports as not yet granted. */
+export interface ConsentPrompt {
+  readonly missingOIDCScope: string[];
+  readonly missingOIDCClaims: string[];
+  readonly missingResourceScopes: Record<string, string[]>;
+}
+
+/** The interaction `loadInteraction` found for this request. */
+export const interactionOf = (ctx: Context): Interaction => (ctx.state as { interaction: Interaction }).interaction;
+
+/** Loads the interaction named by the URL and bound to this browser's cookie, or shows why not. */
+export function loadInteraction({ provider, pages }: InteractionDependencies): Middleware {
+  return async function loadInteractionOfRequest(ctx, next) {
+    let interaction: Interaction;
+    try {
+      interaction = await provider.interactionDetails(ctx.req, ctx.res);
+      if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new Error('interaction mismatch');
+    } catch {
+      return pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');
+    }
+    (ctx.state as { interaction: Interaction }).interaction = interaction;
+    await next();
+  };
+}
+
+/** Every scope the interaction's client may be granted (ADR 7). */
+export async function allowedScopesFor({ clients }: InteractionDependencies, interaction: Interaction): Promise<ReadonlySet<string>> {
+  const registration = await clients.find(String(interaction.params.client_id));
+  return registration ? allowedScopesOf(registration.metadata) : new Set<string>();
+}
+
+/** The consent prompt's details, limited to what the client may be granted. */
+export async function consentPromptOf(deps: InteractionDependencies, interaction: Interaction): Promise<ConsentPrompt> {
+  const reported = interaction.prompt.details as Partial<ConsentPrompt>;
+  const allowed = await allowedScopesFor(deps, interaction);
+  const keep = (scopes: string[] | undefined) => (scopes ?? []).filter((scope) => allowed.has(scope));
+  return {
+    missingOIDCScope: keep(reported.missingOIDCScope),
+    missingOIDCClaims: reported.missingOIDCClaims ?? [],
+    missingResourceScopes: Object.fromEntries(
+      Object.entries(reported.missingResourceScopes ?? {})
+        .map(([indicator, scopes]) => [indicator, keep(scopes)] as const)
+        .filter(([, scopes]) => scopes.length > 0),
+    ),
+  };
+}
+
+export async function clientNameOf({ provider }: InteractionDependencies, clientId: unknown): Promise<string> {
+  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  return client?.clientName ?? (typeof clientId === 'string' ? clientId : 'the application');
+}
+
+/** Hands the step's result to oidc-provider and sends the browser back to the authorization flow. */
+export async function finishInteraction({ provider }: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
+  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  ctx.status = 303;
+  ctx.set('cache-control', 'no-store');
+  ctx.redirect(redirectTo);
+}

@@ -1,0 +1,60 @@
+import type { Context, Middleware } from 'koa';
+import { issueCsrfToken } from './csrf.ts';
+import { formOf } from './forms.ts';
+import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
+import type { LoginRefusal } from './login-throttle.ts';
+
+const INVALID_CREDENTIALS = 'Incorrect email or password.';
+
+const REFUSAL_MESSAGES: Record<LoginRefusal['reason'], string> = {
+  busy: 'Sign-in is busy right now. Please try again in a moment.',
+  'too-many-in-flight': 'Too many sign-ins at once from your network. Wait a moment and try again.',
+  'too-many-failures': 'Too many failed attempts. Wait a few minutes and try again.',
+};
+
+export async function showLogin(
+  deps: InteractionDependencies,
+  ctx: Context,
+  interaction: Interaction,
+  status: number,
+  extra: { error?: string; email?: string } = {},
+): Promise<void> {
+  await deps.pages.render(ctx, status, 'login', {
+    uid: interaction.uid,
+    csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
+    clientName: await clientNameOf(deps, interaction.params.client_id),
+    email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
+    error: extra.error,
+  });
+}
+
+/**
+ * The login form: every limit of the login throttle applies before the password is checked; a
+ * wrong password, an unknown email and a disabled account all get the same answer.
+ */
+export function submitLogin(deps: InteractionDependencies): Middleware {
+  return async function checkPassword(ctx) {
+    const interaction = interactionOf(ctx);
+    if (interaction.prompt.name !== 'login') return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    const form = formOf(ctx);
+    const email = typeof form.email === 'string' ? form.email.trim() : '';
+    const password = typeof form.password === 'string' ? form.password : '';
+    if (!email || !password) return showLogin(deps, ctx, interaction, 400, { error: 'Enter your email and password.', email });
+
+    const client = interaction.params.client_id;
+    const outcome = await deps.throttle.signIn({ email, address: ctx.ip }, () => deps.accounts.authenticate(email, password));
+    if (outcome.refused) {
+      const { reason, status, retryAfter } = outcome.refused;
+      deps.logger.info({ event: 'login.refused', reason, client }, 'login refused');
+      ctx.set('retry-after', String(retryAfter));
+      return showLogin(deps, ctx, interaction, status, { error: REFUSAL_MESSAGES[reason], email });
+    }
+    const { account } = outcome;
+    if (!account) {
+      deps.logger.info({ event: 'login.failed', client }, 'login failed');
+      return showLogin(deps, ctx, interaction, 401, { error: INVALID_CREDENTIALS, email });
+    }
+    deps.logger.info({ event: 'login.success', sub: account.id, client }, 'login succeeded');
+    return finishInteraction(deps, ctx, { login: { accountId: account.id, amr: ['pwd'] } });
+  };
+}
