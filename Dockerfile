@@ -1,14 +1,25 @@
-FROM node:24-bookworm-slim
+# Build with every dependency, run with production dependencies only.
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
-ENV NODE_ENV=production CHECKPOINT_DISABLE=1
+ENV CHECKPOINT_DISABLE=1
 COPY package.json package-lock.json .npmrc ./
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
-RUN npm ci --include=dev && npm cache clean --force
+RUN npm ci --include=dev
 COPY src ./src
 COPY views ./views
-RUN node scripts/build.mjs
+RUN node scripts/build.mjs && npm prune --omit=dev --ignore-scripts && npm cache clean --force
+
+FROM node:24-bookworm-slim
+WORKDIR /app
+ENV NODE_ENV=production
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY --from=build /app/views ./views
+COPY --from=build /app/prisma/migrations ./prisma/migrations
 EXPOSE 3000
 USER node
+# The CLI in the container: docker compose exec portcullis node dist/cli/main.js --help
 CMD ["node", "dist/main.js"]

@@ -20,7 +20,17 @@ try {
   process.exit(1);
 }
 
-const running = await startServer(services);
+const running = await startServer(services).catch(async (error: NodeJS.ErrnoException) => {
+  const message =
+    error.code === 'EADDRINUSE'
+      ? `port ${config.port} on ${config.host} is already in use: stop what uses it or set PORT (and HOST) to another address`
+      : error.code === 'EACCES'
+        ? `not allowed to listen on port ${config.port}: choose a PORT above 1023 or run with the needed privilege`
+        : `could not listen on ${config.host}:${config.port}: ${error.message}`;
+  logger.fatal({ code: error.code }, `could not start: ${message}`);
+  await services.close();
+  process.exit(1);
+});
 const needingAudience = await clientsNeedingAudience(services.db.sql).catch(() => []);
 if (needingAudience.length > 0) {
   logger.warn(

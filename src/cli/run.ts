@@ -6,16 +6,27 @@ import { CliError, type CliIo, type Noun } from './io.ts';
 
 const NOUNS: Record<string, Noun> = { user: userCommands, client: clientCommands, resource: resourceCommands };
 
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  const manifest = JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${manifest.name} ${manifest.version}`;
+}
+
 function overview(): string {
   const lines = ['usage: npm run cli -- <noun> <verb> [options]', '', 'Commands:'];
   for (const noun of Object.values(NOUNS)) for (const command of Object.values(noun)) lines.push(`  ${command.usage.padEnd(70)} ${command.summary}`);
-  lines.push('', 'Every command accepts --help, and --json for machine-readable output.', 'Also: npm run db:migrate (apply pending database migrations).');
+  lines.push('', 'Every command accepts --help, and --json for machine-readable output; `help <noun>` lists a noun\'s commands; --version.', 'Also: npm run db:migrate (apply pending database migrations).');
   return `${lines.join('\n')}\n`;
 }
 
 /** Runs one CLI invocation; returns its exit code. Services are opened only if the command needs them. */
 export async function runCli(argv: readonly string[], io: CliIo, services: () => Promise<Services>): Promise<number> {
-  const [nounName, verbName, ...args] = argv;
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.out(`${await version()}\n`);
+    return 0;
+  }
+  // `help user` is `user --help`.
+  const [nounName, verbName, ...args] = argv[0] === 'help' && argv[1] ? [argv[1], '--help'] : argv;
   if (!nounName || nounName === '--help' || nounName === '-h' || nounName === 'help') {
     io.out(overview());
     return nounName ? 0 : 2;

@@ -76,6 +76,21 @@ test('a too-short password is refused', async () => {
   expect(result.stderr).toMatch(/at least 8/);
 });
 
+test('--version, and help <noun>', async () => {
+  const version = await cli(['--version']);
+  expect(version.code).toBe(0);
+  expect(version.stdout).toMatch(/^portcullis \d+\.\d+\.\d+\n$/);
+  const help = await cli(['help', 'user']);
+  expect(help.code).toBe(0);
+  expect(help.stdout).toContain('usage: user create');
+});
+
+test('a --ttl that is not a number names the flag', async () => {
+  const result = await cli(['resource', 'create', '--id', 'https://ttl.example', '--scope', 'a:b', '--ttl', 'abc']);
+  expect(result.code).toBe(2);
+  expect(result.stderr).toMatch(/--ttl must be a whole number of seconds, got "abc"/);
+});
+
 test('--help works at every level', async () => {
   for (const args of [['--help'], ['user', '--help'], ['client', 'create', '--help']]) {
     const result = await cli(args);

@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -68,3 +70,21 @@ test('a second server on the same embedded data folder is refused with a clear m
     await rm(dataDir, { recursive: true, force: true });
   }
 }, 40_000);
+
+test('a port already in use is one clear line naming PORT, not a stack trace', async () => {
+  const taken = createServer();
+  taken.listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const { port } = taken.address() as AddressInfo;
+  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-port-'));
+  try {
+    const result = await run('src/main.ts', { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, 60_000);
+    expect(result.code).toBe(1);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use.*PORT`));
+    expect(output).not.toMatch(/\n\s+at /);
+  } finally {
+    taken.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}, 70_000);

@@ -25,6 +25,7 @@ export const resourceCommands: Noun = {
       const { values } = parse(args, { id: { type: 'string' }, scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' } }, this.usage);
       if (!values.id) throw new CliError(`missing --id\nusage: ${this.usage}`, 2);
       const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
+      if (ttl !== undefined && !Number.isInteger(ttl)) throw new CliError(`--ttl must be a whole number of seconds, got "${values.ttl}"\nusage: ${this.usage}`, 2);
       const scopes = (values.scope ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean);
       const resource = await (await services()).resources
         .create({ identifier: values.id, scopes, accessTokenTtl: ttl, tokenFormat: values.format as 'jwt' | 'opaque' | undefined })
