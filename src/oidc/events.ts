@@ -7,11 +7,13 @@ export function observeProvider(provider: Provider, logger: Logger): void {
   provider.on('server_error', (ctx, error) => {
     log.error({ err: { message: error.message, name: error.name, stack: error.stack }, path: ctx.path }, 'server error');
   });
-  type RefusalListener = (ctx: { oidc?: { client?: { clientId: string } } }, error: Error & { error?: string; error_description?: string }) => void;
+  type RefusalListener = (ctx: { oidc?: { client?: { clientId: string } } }, error: Error & { error?: string; error_description?: string; error_detail?: string }) => void;
   const emitter = provider as unknown as { on(event: string, listener: RefusalListener): void };
   for (const event of ['grant.error', 'authorization.error', 'introspection.error', 'revocation.error', 'userinfo.error', 'end_session.error']) {
     emitter.on(event, (ctx, error) => {
-      log.info({ event, error: error.error ?? error.name, description: error.error_description, client: ctx.oidc?.client?.clientId }, 'request refused');
+      // `detail` is the real reason behind a generic description ("authorization code is expired",
+      // "PKCE verification failed", ...): never a token, code or secret.
+      log.info({ event, error: error.error ?? error.name, description: error.error_description, detail: error.error_detail, client: ctx.oidc?.client?.clientId }, 'request refused');
     });
   }
   provider.on('grant.revoked', (ctx, grantId) => {

@@ -79,3 +79,14 @@ test('a forged X-Forwarded-For does not reset the count', async () => {
   }
   expect(statuses.slice(3)).toEqual([429, 429]);
 });
+
+test('a refused code exchange is logged with its real reason, never the code', async () => {
+  const request = await authorizationRequest(web, { scope: 'openid' });
+  const callback = await signIn(new Browser(), request, 'log@example.com');
+  const code = callback.searchParams.get('code')!;
+  // A wrong PKCE verifier: the answer says "invalid_grant"; the log says why.
+  await expect(oidc.authorizationCodeGrant(web.config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: request.state })).rejects.toMatchObject({ error: 'invalid_grant' });
+  const refusal = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.event === 'grant.error' && typeof entry.detail === 'string');
+  expect(refusal).toMatchObject({ error: 'invalid_grant', detail: 'code_verifier does not match code_challenge' });
+  expect(lines.join('')).not.toContain(code);
+});
