@@ -81,8 +81,9 @@ test('a forged X-Forwarded-For does not reset the count', async () => {
 });
 
 test('a refused code exchange is logged with its real reason, never the code', async () => {
+  await createUser(server, 'detail@example.com');
   const request = await authorizationRequest(web, { scope: 'openid' });
-  const callback = await signIn(new Browser(), request, 'log@example.com');
+  const callback = await signIn(new Browser(), request, 'detail@example.com');
   const code = callback.searchParams.get('code')!;
   // A wrong PKCE verifier: the answer says "invalid_grant"; the log says why.
   await expect(oidc.authorizationCodeGrant(web.config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: request.state })).rejects.toMatchObject({ error: 'invalid_grant' });
