@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { jest } from '@jest/globals';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,30 +6,20 @@ import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
 import { createTestResources, freePort, type TestResources } from '../support/environment.ts';
 import { isCallback, REDIRECT_URI } from '../support/flows.ts';
+import { answersOk, PROCESS_TEST_TIMEOUT_MS, ROOT, runNode, startNode, type RunningProcess } from '../support/processes.ts';
 
 /**
  * The product from outside: `npm start` and `npm run cli` as separate processes, exactly as an
  * operator runs them (with the embedded database, the CLI goes through the running server).
  */
-const ROOT = new URL('../../', import.meta.url).pathname;
+jest.setTimeout(PROCESS_TEST_TIMEOUT_MS);
 let resources: TestResources;
 let dataDir: string;
 let env: NodeJS.ProcessEnv;
-let server: ChildProcess;
+let server: RunningProcess;
 let issuer: string;
 
-function cli(args: string[], stdin = '', cwd = ROOT): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'src/cli/main.ts'), ...args], { cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(stdin);
-  });
-}
+const cli = (args: string[], stdin = '', cwd = ROOT) => runNode(join(ROOT, 'src/cli/main.ts'), args, { env, cwd, stdin }).then((result) => ({ ...result, code: result.code ?? -1 }));
 
 beforeAll(async () => {
   resources = await createTestResources();
@@ -37,19 +27,11 @@ beforeAll(async () => {
   const port = await freePort();
   issuer = `http://127.0.0.1:${port}`;
   env = { ...process.env, ...resources.env, NODE_OPTIONS: '', PORT: String(port), ISSUER: issuer, HOST: '127.0.0.1', DATA_DIR: dataDir, NODE_ENV: 'development' };
-  server = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env, stdio: 'ignore' });
-  const started = Date.now();
-  while (Date.now() - started < 30_000) {
-    const ok = await fetch(`${issuer}/readyz`).then((r) => r.ok).catch(() => false);
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('server did not become ready');
-}, 40_000);
+  server = await startNode('src/main.ts', [], { env, isReady: answersOk(`${issuer}/readyz`) });
+}, PROCESS_TEST_TIMEOUT_MS);
 
 afterAll(async () => {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  await server.stop();
   await rm(dataDir, { recursive: true, force: true });
   await resources.cleanup();
 });

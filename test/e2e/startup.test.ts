@@ -1,27 +1,16 @@
-import { spawn } from 'node:child_process';
+import { jest } from '@jest/globals';
 import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../support/environment.ts';
+import { answersOk, PROCESS_TEST_TIMEOUT_MS, runNode, startNode } from '../support/processes.ts';
 
-const ROOT = new URL('../../', import.meta.url).pathname;
+jest.setTimeout(PROCESS_TEST_TIMEOUT_MS);
 
-function run(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [script], { cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+/** A script run to its end, with only the environment given (plus PATH and HOME). */
+const run = (script: string, env: Record<string, string>) => runNode(script, [], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...env } });
 
 test('production refuses to start without real stores and secrets, naming every variable to set', async () => {
   const result = await run('src/main.ts', { NODE_ENV: 'production', ISSUER: 'http://id.example.com', PORT: '0' });
@@ -55,21 +44,19 @@ test('a second server on the same embedded data folder is refused with a clear m
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-lock-'));
   const port = await freePort();
   const { DATABASE_URL: _db, REDIS_URL: _redis, ...inherited } = process.env;
-  const first = spawn(process.execPath, ['src/main.ts'], { cwd: ROOT, env: { ...inherited, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' }, stdio: 'ignore' });
+  const first = await startNode('src/main.ts', [], {
+    env: { ...inherited, NODE_OPTIONS: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+    isReady: answersOk(`http://127.0.0.1:${port}/healthz`),
+  });
   try {
-    for (let i = 0; i < 100; i += 1) {
-      if (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false)) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
     const second = await run('src/main.ts', { DATA_DIR: dataDir, PORT: String(await freePort()) });
     expect(second.code).toBe(1);
     expect(second.stdout + second.stderr).toMatch(/already uses DATA_DIR/);
   } finally {
-    first.kill('SIGTERM');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await first.stop();
     await rm(dataDir, { recursive: true, force: true });
   }
-}, 40_000);
+});
 
 test('a port already in use is one clear line naming PORT, not a stack trace', async () => {
   const taken = createServer();
@@ -78,7 +65,7 @@ test('a port already in use is one clear line naming PORT, not a stack trace', a
   const { port } = taken.address() as AddressInfo;
   const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-port-'));
   try {
-    const result = await run('src/main.ts', { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' }, 60_000);
+    const result = await run('src/main.ts', { PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
     expect(result.code).toBe(1);
     const output = `${result.stdout}${result.stderr}`;
     expect(output).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use.*PORT`));
@@ -87,4 +74,4 @@ test('a port already in use is one clear line naming PORT, not a stack trace', a
     taken.close();
     await rm(dataDir, { recursive: true, force: true });
   }
-}, 70_000);
+});

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,6 +6,7 @@ import { createDemoApi } from '../../src/demo-api/app.ts';
 import { createResourceServer } from '../../src/resource-server/index.ts';
 import { freePort } from '../support/environment.ts';
 import { registerClient, type RegisteredClient } from '../support/flows.ts';
+import { answersOk, PROCESS_TEST_TIMEOUT_MS, startNode, type RunningProcess } from '../support/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** The resource-server module and the demo API against tokens from the real server. */
@@ -141,26 +141,17 @@ test('ctx.state.auth.subjectType: a client-credentials token is a machine token 
 });
 
 describe('npm run start:api (the process)', () => {
-  let child: ChildProcess;
+  let child: RunningProcess;
   let url: string;
   beforeAll(async () => {
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, ['src/demo-api/main.ts'], {
-      cwd: new URL('../../', import.meta.url).pathname,
+    child = await startNode('src/demo-api/main.ts', [], {
       env: { ...process.env, NODE_OPTIONS: '', PORT: String(port), ISSUER: server.issuer, AUDIENCE: API },
-      stdio: 'ignore',
+      isReady: answersOk(`${url}/healthz`),
     });
-    for (let i = 0; i < 100; i += 1) {
-      if (await fetch(`${url}/healthz`).then((r) => r.ok, () => false)) return;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    throw new Error('demo API did not start');
-  });
-  afterAll(async () => {
-    child.kill('SIGTERM');
-    await once(child, 'exit');
-  });
+  }, PROCESS_TEST_TIMEOUT_MS);
+  afterAll(() => child.stop());
 
   test('accepts a valid token and rejects a missing one', async () => {
     const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
