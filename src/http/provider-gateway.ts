@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
+import { rememberRequestedScope } from '../oidc/requested-scope.ts';
 import { scopeList } from '../oidc/scopes.ts';
 import { PAGE_CSP } from '../pages/page-policy.ts';
 import { isPlainAscii, oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
@@ -106,7 +107,8 @@ const encode = (parameters: Parameters): string => new URLSearchParams(parameter
 export function providerGateway(deps: GatewayDependencies): Middleware {
   const handToProvider = deps.provider.callback();
   return async function gateway(ctx) {
-    const storing = STORING_ENDPOINTS.has(routedPath(ctx.path));
+    const route = routedPath(ctx.path);
+    const storing = STORING_ENDPOINTS.has(route);
     let query: Parameters = [];
     let form: Parameters | undefined;
     try {
@@ -114,6 +116,10 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       if (storing || !isPlainAscii(ctx.querystring) || (body && !isPlainAscii(body))) {
         query = parseParameters(ctx.querystring);
         form = body ? parseParameters(body) : undefined;
+      }
+      if (route === '/token' && body) {
+        const scope = form ? single(form, 'scope') : new URLSearchParams(body.toString('latin1')).get('scope');
+        if (scope) rememberRequestedScope(ctx.req, scope);
       }
     } catch (error) {
       if (error instanceof BodyTooLargeError) return refuse(ctx, deps.views, { status: 413, error: 'invalid_request', description: error.message });

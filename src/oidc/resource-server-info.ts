@@ -2,7 +2,8 @@ import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { allowedScopesOf, audienceOf } from '../clients/client-record.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
-import { scopeList } from './scopes.ts';
+import { requestedScopeOf } from './requested-scope.ts';
+import { isOidcScope, scopeList } from './scopes.ts';
 import type { SigningAlgorithm } from './signing-keys.ts';
 
 type Clients = Pick<ClientRegistry, 'find'>;
@@ -35,12 +36,16 @@ export function createResourceServerInfo(resources: ResourceRegistry, clients: C
  * oidc-provider's `extraTokenClaims`, the one hook every client-credentials token passes through.
  */
 export function createClientCredentialsScopeCheck(clients: Clients) {
-  return async function checkClientCredentialsScope(ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string }) {
+  return async function checkClientCredentialsScope(ctx: KoaContextWithOIDC, token: { kind: string; clientId?: string; resourceServer?: unknown }) {
     if (token.kind !== 'ClientCredentials') return undefined;
     const registration = token.clientId ? await clients.find(token.clientId) : undefined;
     const allowed = new Set(scopeList(registration?.metadata.scope));
-    const refused = scopeList(ctx.oidc.params?.scope).filter((scope) => !allowed.has(scope));
+    const requested = scopeList(requestedScopeOf(ctx.req) ?? ctx.oidc.params?.scope);
+    const refused = requested.filter((scope) => !allowed.has(scope));
     if (refused.length > 0) throw new errors.InvalidScope('requested scope is not allowed for this client', refused.join(' '));
+    // An API's scope without the API (RFC 8707 `resource`) would make a token no API can tell is for it.
+    const unbound = token.resourceServer ? [] : requested.filter((scope) => !isOidcScope(scope));
+    if (unbound.length > 0) throw new errors.InvalidScope('an API scope needs the API named in a resource parameter (RFC 8707)', unbound.join(' '));
     return undefined;
   };
 }

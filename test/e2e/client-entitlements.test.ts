@@ -47,6 +47,15 @@ describe('client credentials: audience and scope metadata', () => {
     await expect(oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read api:write' })).rejects.toMatchObject({ error: 'invalid_scope' });
   });
 
+  test('an API scope without the API (no resource) is invalid_scope, not a token without audience', async () => {
+    await expect(oidc.clientCredentialsGrant(worker.config, { scope: 'api:read' })).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
+  test('a scope outside the client\'s scope is invalid_scope with or without a resource', async () => {
+    await expect(oidc.clientCredentialsGrant(worker.config, { scope: 'admin:all' })).rejects.toMatchObject({ error: 'invalid_scope' });
+    await expect(oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'admin:all' })).rejects.toMatchObject({ error: 'invalid_scope' });
+  });
+
   test('within both, the token is for that API with the asked scopes', async () => {
     const tokens = await oidc.clientCredentialsGrant(worker.config, { resource: API, scope: 'api:read' });
     expect(decodeJwt(tokens.access_token)).toMatchObject({ aud: API, scope: 'api:read', sub: worker.clientId });
