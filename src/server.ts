@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createApp } from './http/app.ts';
 import { createLoginThrottle } from './interactions/login-throttle.ts';
-import { createRequestThrottle } from './http/request-throttle.ts';
+import { createRequestThrottle } from './limits/request-throttle.ts';
 import type { Services } from './services.ts';
 
 export interface RunningServer {

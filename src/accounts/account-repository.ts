@@ -34,6 +34,15 @@ export class AccountNotFoundError extends Error {
   }
 }
 
+/**
+ * Whether something issued at `issuedAt` (epoch seconds: a token's `iat`, a session's sign-in)
+ * predates the account's sessions being ended. Seconds are compared, so what is issued in the same
+ * second as the revocation counts as after it (a fresh sign-in right after a password change works).
+ */
+export function issuedBeforeSessionsEnded(account: Pick<Account, 'sessionsRevokedAt'>, issuedAt: number): boolean {
+  return account.sessionsRevokedAt !== null && issuedAt < Math.floor(account.sessionsRevokedAt.getTime() / 1000);
+}
+
 /** Emails are unique regardless of case: stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 

@@ -34,6 +34,18 @@ export const toClientRecord = (row: { metadata: unknown; secretHash: string | nu
 export const allowedScopesOf = (metadata: Record<string, unknown>): ReadonlySet<string> =>
   new Set(metadata.scope === undefined ? OIDC_SCOPES : scopeList(metadata.scope));
 
+/**
+ * A requested `scope` limited to what the client may be granted: a user flow may grant fewer scopes
+ * than asked (RFC 6749 section 3.3), never one outside the client's `scope`. Undefined when nothing
+ * is taken away; otherwise the narrowed scope (undefined inside when none is left).
+ */
+export function narrowScope(requested: unknown, allowed: ReadonlySet<string>): { scope: string | undefined } | undefined {
+  const scopes = scopeList(requested);
+  const kept = scopes.filter((scope) => allowed.has(scope));
+  if (kept.length === scopes.length) return undefined;
+  return { scope: kept.length > 0 ? kept.join(' ') : undefined };
+}
+
 /** The APIs (resource identifiers) the client may get tokens for: none without `audience`. */
 export const audienceOf = (metadata: Record<string, unknown>): readonly string[] =>
   Array.isArray(metadata.audience) ? (metadata.audience as string[]) : [];

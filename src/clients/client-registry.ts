@@ -141,7 +141,6 @@ export class ClientRegistry {
 
   /** The registration for `clientId`, cached; dropped on every instance when it changes. */
   async find(clientId: string): Promise<ClientRecord | undefined> {
-    if (!isSafeIdentifier(clientId)) return undefined;
     const cache = this.#options.cache;
     return cache ? cache.get(clientId, (key) => this.#load(key)) : this.#load(clientId);
   }

@@ -14,7 +14,7 @@ import { refuseInsecureTransport } from './insecure-transport.ts';
 import type { SizeLimits } from './protocol-parameters.ts';
 import { providerGateway } from './provider-gateway.ts';
 import { NO_PROXY, parseProxyList } from './proxy-trust.ts';
-import type { RequestThrottle } from './request-throttle.ts';
+import type { RequestThrottle } from '../limits/request-throttle.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
 
@@ -82,7 +82,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.logger));
-  if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer }));
+  if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer, views: deps.views }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(interactions.routes());

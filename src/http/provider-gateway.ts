@@ -1,14 +1,13 @@
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
-import { allowedScopesOf } from '../clients/client-record.ts';
+import { allowedScopesOf, narrowScope } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
 import { rememberRequestedScope } from '../oidc/requested-scope.ts';
-import { scopeList } from '../oidc/scopes.ts';
-import { PAGE_CSP } from '../pages/page-policy.ts';
 import { isPlainAscii, oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
 import { BodyTooLargeError, readAndReplayBody, replayBody } from './request-body.ts';
-import type { RequestThrottle } from './request-throttle.ts';
+import type { RequestThrottle } from '../limits/request-throttle.ts';
+import { answerRefusal, type Refusal } from './refusal.ts';
 
 export interface GatewayDependencies {
   readonly provider: Provider;
@@ -33,30 +32,9 @@ const routedPath = (path: string): string => {
   return trimmed.replace(/[A-Z]/g, (letter) => letter.toLowerCase());
 };
 
-interface Refusal {
-  readonly status: number;
-  readonly error: string;
-  readonly description: string;
-  readonly retryAfter?: number;
-}
-
 /** Answers a refused request the way its endpoint speaks: a page for browsers, OAuth JSON otherwise. */
-async function refuse(ctx: Context, views: Views, refusal: Refusal): Promise<void> {
-  ctx.status = refusal.status;
-  ctx.set('cache-control', 'no-store');
-  if (refusal.retryAfter) ctx.set('retry-after', String(refusal.retryAfter));
-  if (BROWSER_ENDPOINTS.test(ctx.path) && ctx.method === 'GET') {
-    ctx.set('content-security-policy', PAGE_CSP);
-    ctx.type = 'html';
-    ctx.body = await views.render('error', {
-      heading: refusal.status === 429 ? 'Too many requests' : 'The sign-in request could not be completed',
-      message: `${refusal.description[0]!.toUpperCase()}${refusal.description.slice(1)}. Go back to the application and try again.`,
-      code: refusal.error,
-    });
-    return;
-  }
-  ctx.body = { error: refusal.error, error_description: refusal.description };
-}
+const refuse = (ctx: Context, views: Views, refusal: Refusal): Promise<void> =>
+  answerRefusal(ctx, views, { advice: 'Go back to the application and try again.', ...refusal }, { asPage: BROWSER_ENDPOINTS.test(ctx.path) && ctx.method === 'GET' });
 
 const single = (parameters: Parameters, name: string): string | undefined => {
   const values = parameters.filter(([key]) => key === name);
@@ -88,12 +66,9 @@ async function narrowedScope(clients: GatewayDependencies['clients'], clientId: 
   const scope = single(parameters, 'scope');
   if (clientId === undefined || scope === undefined) return undefined;
   const registration = await clients.find(clientId);
-  if (!registration) return undefined;
-  const allowed = allowedScopesOf(registration.metadata);
-  const requested = scopeList(scope);
-  const kept = requested.filter((entry) => allowed.has(entry));
-  if (kept.length === requested.length) return undefined;
-  return parameters.flatMap(([name, value]) => (name !== 'scope' ? [[name, value] as const] : kept.length > 0 ? [[name, kept.join(' ')] as const] : []));
+  const narrowed = registration ? narrowScope(scope, allowedScopesOf(registration.metadata)) : undefined;
+  if (!narrowed) return undefined;
+  return parameters.flatMap(([name, value]) => (name !== 'scope' ? [[name, value] as const] : narrowed.scope ? [[name, narrowed.scope] as const] : []));
 }
 
 const encode = (parameters: Parameters): string => new URLSearchParams(parameters.map(([name, value]): [string, string] => [name, value])).toString();

@@ -2,9 +2,9 @@ import { normalizeEmail } from '../accounts/account-repository.ts';
 import { QueueTimeoutError } from '../accounts/work-queue.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 import type { LoginLimits } from '../config/config.ts';
-import { addressBucket } from './address-bucket.ts';
+import { addressBucket } from '../limits/address-bucket.ts';
 import { InFlightLimit } from './in-flight-limit.ts';
-import { createSharedCounters, type Counter } from './shared-counters.ts';
+import { createSharedCounters, type Counter } from '../limits/shared-counters.ts';
 
 export interface LoginThrottleOptions extends LoginLimits {
   readonly redis: RedisConnection | undefined;

@@ -1,5 +1,5 @@
 import type { Middleware } from 'koa';
-import { scopeList } from '../oidc/scopes.ts';
+import { narrowScope } from '../clients/client-record.ts';
 import { showConsent } from './consent-step.ts';
 import { allowedScopesFor, interactionOf, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
@@ -12,11 +12,9 @@ import { showLogin } from './login-step.ts';
 export function narrowToClientScopes(deps: InteractionDependencies): Middleware {
   return async function narrowRequestedScopes(ctx, next) {
     const interaction = interactionOf(ctx);
-    const allowed = await allowedScopesFor(deps, interaction);
-    const requested = scopeList(interaction.params.scope);
-    const kept = requested.filter((scope) => allowed.has(scope));
-    if (kept.length < requested.length) {
-      interaction.params.scope = kept.length > 0 ? kept.join(' ') : undefined;
+    const narrowed = narrowScope(interaction.params.scope, await allowedScopesFor(deps, interaction));
+    if (narrowed) {
+      interaction.params.scope = narrowed.scope;
       await interaction.persist();
     }
     await next();

@@ -1,5 +1,5 @@
 import type { FindAccount, KoaContextWithOIDC } from 'oidc-provider';
-import type { AccountRepository } from '../accounts/account-repository.ts';
+import { issuedBeforeSessionsEnded, type AccountRepository } from '../accounts/account-repository.ts';
 
 /** When what is being used was issued: the token's `iat`, or the browser session's sign-in time. */
 const issuedAt = (ctx: KoaContextWithOIDC, token: { iat?: number } | undefined): number | undefined =>
@@ -14,9 +14,8 @@ export function createFindAccount(accounts: Pick<AccountRepository, 'findById'>)
   return async (ctx, sub, token) => {
     const account = await accounts.findById(sub);
     if (!account || account.disabled) return undefined;
-    const revokedAt = account.sessionsRevokedAt ? Math.floor(account.sessionsRevokedAt.getTime() / 1000) : undefined;
     const used = issuedAt(ctx, token);
-    if (revokedAt !== undefined && used !== undefined && used < revokedAt) return undefined;
+    if (used !== undefined && issuedBeforeSessionsEnded(account, used)) return undefined;
     return {
       accountId: account.id,
       async claims() {

@@ -8,7 +8,7 @@ import { accountIsLive, mayIntrospect, type PolicyClient } from './token-policie
 export interface JwtIntrospectionDependencies {
   readonly issuer: string;
   /** The public signing keys, as published at jwks_uri. */
-  readonly publicKeys: () => readonly JWK[];
+  readonly keySet: ReturnType<typeof createLocalJWKSet>;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly accounts: Pick<AccountRepository, 'findById'>;
   readonly findGrant: (grantId: string) => Promise<GrantView | undefined>;
@@ -39,8 +39,16 @@ const INACTIVE = { active: false } as const;
  * JWTs this answers as for opaque tokens: verified signature and lifetime, the caller's right to
  * see it, the client still registered under the same registration, the account live.
  */
-export function useJwtIntrospection(provider: Provider, options: Omit<JwtIntrospectionDependencies, 'findGrant'>): void {
-  const deps = { ...options, findGrant: (grantId: string) => provider.Grant.find(grantId) as Promise<GrantView | undefined> };
+export function useJwtIntrospection(
+  provider: Provider,
+  { publicKeys, ...options }: Omit<JwtIntrospectionDependencies, 'findGrant' | 'keySet'> & { readonly publicKeys: readonly JWK[] },
+): void {
+  const deps: JwtIntrospectionDependencies = {
+    ...options,
+    // The provider's signing keys are fixed for its lifetime: one key set serves every request.
+    keySet: createLocalJWKSet({ keys: [...publicKeys] }),
+    findGrant: (grantId) => provider.Grant.find(grantId),
+  };
   provider.use(async (ctx, next) => {
     await next();
     const body = ctx.body as { error?: string } | undefined;
@@ -56,7 +64,7 @@ export function useJwtIntrospection(provider: Provider, options: Omit<JwtIntrosp
 export async function introspectJwt(token: string, caller: PolicyClient, deps: JwtIntrospectionDependencies): Promise<Record<string, unknown>> {
   let claims: AccessTokenClaims;
   try {
-    ({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, createLocalJWKSet({ keys: [...deps.publicKeys()] }), {
+    ({ payload: claims } = await jwtVerify<AccessTokenClaims>(token, deps.keySet, {
       issuer: deps.issuer,
       typ: 'at+jwt',
       algorithms: [...SIGNING_ALGORITHMS],

@@ -130,7 +130,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   useHashedClientSecrets(provider);
   useJwtIntrospection(provider, {
     issuer: deps.config.issuer,
-    publicKeys: () => deps.signingKeys.map(publicJwkOf),
+    publicKeys: deps.signingKeys.map(publicJwkOf),
     clients: deps.clientRegistry,
     accounts: deps.accounts,
   });

@@ -1,5 +1,5 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { AccountRepository } from '../accounts/account-repository.ts';
+import { issuedBeforeSessionsEnded, type AccountRepository } from '../accounts/account-repository.ts';
 
 export interface PolicyClient {
   clientId: string;
@@ -34,9 +34,7 @@ export function mayIntrospect(caller: PolicyClient, token: PolicyToken): boolean
 /** A token's account is live: it exists, is enabled, and its sessions were not ended after the token was issued. */
 export async function accountIsLive(accounts: Pick<AccountRepository, 'findById'>, accountId: string, issuedAt: number | undefined): Promise<boolean> {
   const account = await accounts.findById(accountId);
-  if (!account || account.disabled) return false;
-  const revokedAt = account.sessionsRevokedAt ? Math.floor(account.sessionsRevokedAt.getTime() / 1000) : undefined;
-  return revokedAt === undefined || (issuedAt ?? 0) >= revokedAt;
+  return account !== null && !account.disabled && !issuedBeforeSessionsEnded(account, issuedAt ?? 0);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { addressBucket } from '../../src/interactions/address-bucket.ts';
+import { addressBucket } from '../../src/limits/address-bucket.ts';
 
 describe('address bucket for sign-in limits', () => {
   test('IPv4 addresses count as themselves, also when mapped into IPv6', () => {
