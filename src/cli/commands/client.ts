@@ -42,7 +42,7 @@ export const clientCommands: Noun = {
   },
   update: {
     usage: 'client update <client_id> --metadata-file <path|-> [--json]',
-    summary: 'change a client in place: the JSON is merged into its metadata (RFC 7396; null removes a field)',
+    summary: "change a client in place: the JSON is merged into its metadata (RFC 7396; null removes a field); taking a scope or an API away revokes the client's grants",
     async run({ args, io, json, services }) {
       const { positionals, values } = parse(args, { 'metadata-file': { type: 'string' } }, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);
