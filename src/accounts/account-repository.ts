@@ -3,6 +3,7 @@ import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
+import { AppError } from '../errors/app-error.ts';
 
 export interface Account {
   readonly id: string;
@@ -20,17 +21,17 @@ export interface AccountWithHash extends Account {
   readonly passwordHash: string;
 }
 
-export class DuplicateEmailError extends Error {
-  override readonly name = 'DuplicateEmailError';
+export class DuplicateEmailError extends AppError {
+  override name = 'DuplicateEmailError';
   constructor() {
-    super('an account with this email already exists');
+    super('conflict', 'an account with this email already exists');
   }
 }
 
-export class AccountNotFoundError extends Error {
-  override readonly name = 'AccountNotFoundError';
+export class AccountNotFoundError extends AppError {
+  override name = 'AccountNotFoundError';
   constructor(reference: string) {
-    super(`no account ${reference}`);
+    super('not_found', `no account ${reference}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { validate } from '../errors/validation.ts';
 import type { AccountRepository } from './account-repository.ts';
 import { type Account } from './account-repository.ts';
 import type { PasswordHasher } from './password-hasher.ts';
@@ -34,7 +35,7 @@ export class AccountService {
   }
 
   async register(input: z.input<typeof newAccountSchema>): Promise<Account> {
-    const valid = newAccountSchema.parse(input);
+    const valid = validate(newAccountSchema, input);
     const passwordHash = await this.#hasher.hash(valid.password);
     return this.#repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
   }
@@ -56,7 +57,7 @@ export class AccountService {
   /** A new password ends every session and grant of the account, on every instance. */
   async setPassword(reference: string, password: string): Promise<Account> {
     const account = await this.#repository.resolve(reference);
-    const passwordHash = await this.#hasher.hash(passwordSchema.parse(password));
+    const passwordHash = await this.#hasher.hash(validate(passwordSchema, password));
     await this.#repository.setPasswordHash(account.id, passwordHash, { endSessions: true });
     await this.#sessions?.revokeAccount(account.id);
     return account;

@@ -1,3 +1,5 @@
+import { expectedFailure } from '../errors/app-error.ts';
+import { isDependencyOutage } from '../errors/outage.ts';
 import type { Services } from '../services.ts';
 import { clientCommands } from './commands/client.ts';
 import { resourceCommands } from './commands/resource.ts';
@@ -17,6 +19,15 @@ function overview(): string {
   for (const noun of Object.values(NOUNS)) for (const command of Object.values(noun)) lines.push(`  ${command.usage.padEnd(70)} ${command.summary}`);
   lines.push('', 'Every command accepts --help, and --json for machine-readable output; `help <noun>` lists a noun\'s commands; --version.', 'Also: npm run db:migrate (apply pending database migrations).');
   return `${lines.join('\n')}\n`;
+}
+
+/** The CLI's translation of a failure: one line, the stable code first for expected failures. */
+function cliLineFor(error: unknown): string {
+  if (error instanceof CliError) return `error: ${error.message}`;
+  const expected = expectedFailure(error);
+  if (expected?.expose) return `error: ${expected.code}: ${expected.message}`;
+  const firstLine = String((error as Error | undefined)?.message ?? error).split('\n')[0];
+  return isDependencyOutage(error) ? `error: unavailable: the database or Redis cannot be reached (${firstLine})` : `error: ${firstLine}`;
 }
 
 /** Runs one CLI invocation; returns its exit code. Services are opened only if the command needs them. */
@@ -53,11 +64,7 @@ export async function runCli(argv: readonly string[], io: CliIo, services: () =>
     await command.run({ args, io, json: args.includes('--json'), services });
     return 0;
   } catch (error) {
-    if (error instanceof CliError) {
-      io.err(`error: ${error.message}\n`);
-      return error.exitCode;
-    }
-    io.err(`error: ${(error as Error).message.split('\n')[0]}\n`);
-    return 1;
+    io.err(`${cliLineFor(error)}\n`);
+    return error instanceof CliError ? error.exitCode : 1;
   }
 }

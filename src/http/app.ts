@@ -8,6 +8,7 @@ import type { LoginThrottle } from '../interactions/login-throttle.ts';
 import type { Views } from '../pages/views.ts';
 import { checkReadiness, type HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
+import { assignRequestId } from '../observability/request-id.ts';
 import { errorHandler } from './error-handler.ts';
 import { normalizeForwardedHeaders } from './forwarded-headers.ts';
 import { refuseInsecureTransport } from './insecure-transport.ts';
@@ -78,6 +79,7 @@ export function createApp(deps: AppDependencies): Koa {
     secureCookies: secure,
   });
 
+  app.use(assignRequestId());
   app.use(normalizeForwardedHeaders({ issuer: deps.issuer, trust: parsed }));
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));

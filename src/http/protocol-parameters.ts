@@ -1,9 +1,13 @@
+import { AppError } from '../errors/app-error.ts';
 import { isSafeText } from './safe-text.ts';
 
 export type Parameters = ReadonlyArray<readonly [string, string]>;
 
-export class UnsafeParameterError extends Error {
-  override readonly name = 'UnsafeParameterError';
+export class UnsafeParameterError extends AppError {
+  override name = 'UnsafeParameterError';
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });

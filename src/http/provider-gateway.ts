@@ -4,8 +4,10 @@ import { allowedScopesOf, narrowScope } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
 import { rememberRequestedScope } from '../oidc/requested-scope.ts';
-import { isPlainAscii, oversizedParameter, parseParameters, UnsafeParameterError, type Parameters, type SizeLimits } from './protocol-parameters.ts';
-import { BodyTooLargeError, readAndReplayBody, replayBody } from './request-body.ts';
+import { expectedFailure } from '../errors/app-error.ts';
+import { toProtocolError } from './error-handler.ts';
+import { isPlainAscii, oversizedParameter, parseParameters, type Parameters, type SizeLimits } from './protocol-parameters.ts';
+import { readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
 import { answerRefusal, type Refusal } from './refusal.ts';
 
@@ -97,9 +99,9 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
         if (scope) rememberRequestedScope(ctx.req, scope);
       }
     } catch (error) {
-      if (error instanceof BodyTooLargeError) return refuse(ctx, deps.views, { status: 413, error: 'invalid_request', description: error.message });
-      if (error instanceof UnsafeParameterError) return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: error.message });
-      throw error;
+      const expected = expectedFailure(error);
+      if (!expected) throw error;
+      return refuse(ctx, deps.views, { status: expected.status, error: toProtocolError(expected).error, description: expected.message });
     }
     if (storing) {
       const parameters = [...query, ...(form ?? [])];

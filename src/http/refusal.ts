@@ -1,5 +1,5 @@
 import type { Context } from 'koa';
-import { PAGE_CSP } from '../pages/page-policy.ts';
+import { asSentence, sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 
 /** A request answered before it reaches a route: an OAuth error, as a page or as JSON. */
@@ -23,11 +23,11 @@ export async function answerRefusal(ctx: Context, views: Views, refusal: Refusal
     ctx.body = { error: refusal.error, error_description: refusal.description };
     return;
   }
-  ctx.set('content-security-policy', PAGE_CSP);
-  ctx.type = 'html';
-  ctx.body = await views.render('error', {
+  await sendErrorPage(ctx, views, {
+    status: refusal.status,
     heading: refusal.heading ?? (refusal.status === 429 ? 'Too many requests' : 'The sign-in request could not be completed'),
-    message: `${refusal.description[0]!.toUpperCase()}${refusal.description.slice(1)}.${refusal.advice ? ` ${refusal.advice}` : ''}`,
+    message: `${asSentence(refusal.description)}${refusal.advice ? ` ${refusal.advice}` : ''}`,
     code: refusal.error,
+    retryAfter: refusal.retryAfter,
   });
 }

@@ -1,7 +1,11 @@
 import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors/app-error.ts';
 
-export class BodyTooLargeError extends Error {
-  override readonly name = 'BodyTooLargeError';
+export class BodyTooLargeError extends AppError {
+  override name = 'BodyTooLargeError';
+  constructor(message: string) {
+    super('payload_too_large', message);
+  }
 }
 
 /**

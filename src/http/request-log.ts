@@ -1,5 +1,6 @@
 import type { Middleware } from 'koa';
 import type { Logger } from '../observability/logger.ts';
+import { requestIdOf } from '../observability/request-id.ts';
 
 /** One line per request: method, path (never the query string, which may carry codes), status, time. */
 export function requestLog(logger: Logger): Middleware {
@@ -8,7 +9,7 @@ export function requestLog(logger: Logger): Middleware {
     ctx.res.once('finish', () => {
       const status = ctx.res.statusCode;
       const level = status >= 500 ? 'error' : 'info';
-      logger[level]({ method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started) }, 'request');
+      logger[level]({ method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started), requestId: requestIdOf(ctx.req) }, 'request');
     });
     await next();
   };

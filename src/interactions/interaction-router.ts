@@ -4,13 +4,16 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Logger } from '../observability/logger.ts';
+import { errorPageFor, sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
+import { expectedFailure } from '../errors/app-error.ts';
+import { requestIdOf } from '../observability/request-id.ts';
 import { abortInteraction, confirmConsent } from './consent-step.ts';
 import { parseCheckedForm } from './forms.ts';
 import { loadInteraction, type InteractionDependencies } from './interaction-state.ts';
 import { submitLogin } from './login-step.ts';
 import type { LoginThrottle } from './login-throttle.ts';
-import { createInteractionPages, type InteractionPages } from './pages.ts';
+import { createInteractionPages } from './pages.ts';
 import { narrowToClientScopes, showPrompt } from './prompt-step.ts';
 
 export interface InteractionRouterOptions {
@@ -23,14 +26,15 @@ export interface InteractionRouterOptions {
   readonly secureCookies: boolean;
 }
 
-/** A browser gets a page, not JSON, when something behind the forms (database, store) fails. */
-function pageOnFailure(pages: InteractionPages, logger: Logger): Middleware {
-  return async function showUnavailable(ctx, next) {
+/** A browser gets a page, not JSON, when a step fails: its own message if expected, else a generic one. */
+function pageOnFailure(views: Views, logger: Logger): Middleware {
+  return async function showFailurePage(ctx, next) {
     try {
       await next();
     } catch (error) {
-      logger.error({ err: error, path: ctx.path }, 'interaction failed');
-      await pages.error(ctx, 503, 'Sign-in is temporarily unavailable', 'Please try again in a moment.');
+      const expected = expectedFailure(error);
+      if (!expected?.expose) logger.error({ err: error, path: ctx.path, requestId: requestIdOf(ctx.req) }, 'interaction failed');
+      await sendErrorPage(ctx, views, errorPageFor(expected, error));
     }
   };
 }
@@ -42,7 +46,7 @@ export function createInteractionRouter(options: InteractionRouterOptions): Rout
   const form = parseCheckedForm(pages);
   const load = loadInteraction(deps);
   const router = new Router({ prefix: '/interaction/:uid' });
-  router.use(pageOnFailure(pages, options.logger));
+  router.use(pageOnFailure(options.views, options.logger));
   router.get('/', load, narrowToClientScopes(deps), showPrompt(deps));
   router.post('/login', form, load, submitLogin(deps));
   router.post('/confirm', form, load, confirmConsent(deps));

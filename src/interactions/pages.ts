@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { PAGE_CSP } from '../pages/page-policy.ts';
+import { sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 
 const HTML_SECURITY_HEADERS = {
@@ -16,15 +17,14 @@ export interface InteractionPages {
 }
 
 export function createInteractionPages(views: Views): InteractionPages {
-  const render: InteractionPages['render'] = async (ctx, status, view, data) => {
-    const html = await views.render(view, data);
-    ctx.set(HTML_SECURITY_HEADERS);
-    ctx.status = status;
-    ctx.type = 'html';
-    ctx.body = html;
-  };
   return {
-    render,
-    error: (ctx, status, heading, message) => render(ctx, status, 'error', { heading, message, code: undefined }),
+    async render(ctx, status, view, data) {
+      const html = await views.render(view, data);
+      ctx.set(HTML_SECURITY_HEADERS);
+      ctx.status = status;
+      ctx.type = 'html';
+      ctx.body = html;
+    },
+    error: (ctx, status, heading, message) => sendErrorPage(ctx, views, { status, heading, message }),
   };
 }

@@ -1,11 +1,12 @@
 import type Provider from 'oidc-provider';
 import type { Logger } from '../observability/logger.ts';
+import { requestIdOf } from '../observability/request-id.ts';
 
 /** Logs provider events without tokens, codes or secrets: identifiers of clients and grants only. */
 export function observeProvider(provider: Provider, logger: Logger): void {
   const log = logger.child({ component: 'oidc' });
   provider.on('server_error', (ctx, error) => {
-    log.error({ err: { message: error.message, name: error.name, stack: error.stack }, path: ctx.path }, 'server error');
+    log.error({ err: { message: error.message, name: error.name, stack: error.stack }, path: ctx.path, requestId: requestIdOf(ctx.req) }, 'server error');
   });
   type RefusalListener = (ctx: { oidc?: { client?: { clientId: string } } }, error: Error & { error?: string; error_description?: string; error_detail?: string }) => void;
   const emitter = provider as unknown as { on(event: string, listener: RefusalListener): void };

@@ -1,4 +1,5 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
+import { asSentence, sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 
 interface ErrorOut {
@@ -8,16 +9,14 @@ interface ErrorOut {
 
 const NO_STORE = 'no-store';
 
-const sentence = (text: string | undefined) => (text ? `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}` : undefined);
-
-/** Friendly HTML instead of oidc-provider's default error page; never a stack trace. */
+/** oidc-provider's error pages through the shared error page; never a stack trace. */
 export function createRenderError(views: Views) {
   return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: Error) => {
-    ctx.type = 'html';
-    ctx.set('cache-control', NO_STORE);
-    ctx.body = await views.render('error', {
-      heading: 'The sign-in request could not be completed',
-      message: sentence(out.error_description) ?? 'The request was invalid. Go back to the application and try again.',
+    const unexpected = !out.error || out.error === 'server_error';
+    await sendErrorPage(ctx, views, {
+      status: ctx.status,
+      heading: unexpected ? 'Something went wrong' : 'The sign-in request could not be completed',
+      message: unexpected || !out.error_description ? 'Go back to the application and try again.' : asSentence(out.error_description),
       code: out.error ?? 'server_error',
     });
   };

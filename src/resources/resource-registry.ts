@@ -2,6 +2,8 @@ import { z } from 'zod';
 import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
+import { AppError } from '../errors/app-error.ts';
+import { validate } from '../errors/validation.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
 import { OIDC_SCOPES, SCOPE_TOKEN } from '../oidc/scopes.ts';
 
@@ -33,12 +35,18 @@ export const newResourceSchema = z.object({
   tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
 });
 
-export class ResourceExistsError extends Error {
-  override readonly name = 'ResourceExistsError';
+export class ResourceExistsError extends AppError {
+  override name = 'ResourceExistsError';
+  constructor(message: string) {
+    super('conflict', message);
+  }
 }
 
-export class ResourceNotFoundError extends Error {
-  override readonly name = 'ResourceNotFoundError';
+export class ResourceNotFoundError extends AppError {
+  override name = 'ResourceNotFoundError';
+  constructor(message: string) {
+    super('not_found', message);
+  }
 }
 
 const toResource = (row: { identifier: string; scopes: string[]; accessTokenTtl: number; tokenFormat: string; createdAt: Date }): Resource => ({
@@ -62,7 +70,7 @@ export class ResourceRegistry {
   }
 
   async create(input: z.input<typeof newResourceSchema>): Promise<Resource> {
-    const valid = newResourceSchema.parse(input);
+    const valid = validate(newResourceSchema, input);
     try {
       const row = await this.#prisma.resource.create({
         data: { ...valid, scopes: [...new Set(valid.scopes)] },

@@ -1,13 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { ClientNotFoundError, InvalidClientMetadataError } from '../../clients/client-registry.ts';
+import { InvalidClientMetadataError } from '../../clients/errors.ts';
 import { parse, requirePositional } from '../args.ts';
 import { CliError, printJson, table, type CliIo, type Noun } from '../io.ts';
-
-const known = (error: unknown): never => {
-  if (error instanceof InvalidClientMetadataError) throw new CliError(`invalid_client_metadata: ${error.message}`);
-  if (error instanceof ClientNotFoundError) throw new CliError(error.message);
-  throw error;
-};
 
 const list = (value: unknown): string => (Array.isArray(value) ? value.join(' ') : '');
 
@@ -17,7 +11,7 @@ async function readMetadata(file: string | undefined, io: CliIo, usage: string):
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new CliError(`invalid_client_metadata: not valid JSON (${(error as Error).message})`);
+    throw new InvalidClientMetadataError(`not valid JSON (${(error as Error).message})`);
   }
 }
 
@@ -34,7 +28,7 @@ export const clientCommands: Noun = {
       const metadata = await readMetadata(values['metadata-file'], io, this.usage);
       const { clients } = await services();
       for (const warning of clients.warningsFor(metadata)) io.err(`warning: ${warning}\n`);
-      const registered = await clients.create(metadata).catch(known);
+      const registered = await clients.create(metadata);
       if (json) return printJson(io, registered);
       io.out(`created client ${registered.client_id}\n`);
       printSecretOnce(io, registered.client_secret);
@@ -49,7 +43,7 @@ export const clientCommands: Noun = {
       const patch = await readMetadata(values['metadata-file'], io, this.usage);
       const { clients } = await services();
       for (const warning of clients.warningsFor(patch)) io.err(`warning: ${warning}\n`);
-      const updated = await clients.update(clientId, patch).catch(known);
+      const updated = await clients.update(clientId, patch);
       if (json) return printJson(io, updated);
       io.out(`updated client ${updated.client_id}\n`);
       printSecretOnce(io, updated.client_secret);
@@ -61,7 +55,7 @@ export const clientCommands: Noun = {
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);
-      const rotated = await (await services()).clients.rotateSecret(clientId).catch(known);
+      const rotated = await (await services()).clients.rotateSecret(clientId);
       if (json) return printJson(io, rotated);
       io.out(`new secret for client ${rotated.client_id}\n`);
       printSecretOnce(io, rotated.client_secret);
@@ -92,7 +86,7 @@ export const clientCommands: Noun = {
       }
       const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);
-      printJson(io, await (await services()).clients.show(clientId).catch(known));
+      printJson(io, await (await services()).clients.show(clientId));
     },
   },
   delete: {
@@ -101,7 +95,7 @@ export const clientCommands: Noun = {
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const clientId = requirePositional(positionals, 'client_id', this.usage);
-      await (await services()).clients.delete(clientId).catch(known);
+      await (await services()).clients.delete(clientId);
       if (json) printJson(io, { client_id: clientId, deleted: true });
       else io.out(`deleted client ${clientId}\n`);
     },

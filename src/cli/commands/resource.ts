@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { ResourceExistsError, ResourceNotFoundError, type Resource } from '../../resources/resource-registry.ts';
+import type { Resource } from '../../resources/resource-registry.ts';
 import { parse, requirePositional } from '../args.ts';
 import { CliError, printJson, table, type Noun } from '../io.ts';
 
@@ -10,12 +9,6 @@ const toJson = (resource: Resource) => ({
   token_format: resource.tokenFormat,
   created_at: resource.createdAt.toISOString(),
 });
-
-const known = (error: unknown): never => {
-  if (error instanceof z.ZodError) throw new CliError(error.issues.map((issue) => issue.message).join('; '));
-  if (error instanceof ResourceExistsError || error instanceof ResourceNotFoundError) throw new CliError(error.message);
-  throw error;
-};
 
 export const resourceCommands: Noun = {
   create: {
@@ -28,8 +21,7 @@ export const resourceCommands: Noun = {
       if (ttl !== undefined && !Number.isInteger(ttl)) throw new CliError(`--ttl must be a whole number of seconds, got "${values.ttl}"\nusage: ${this.usage}`, 2);
       const scopes = (values.scope ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean);
       const resource = await (await services()).resources
-        .create({ identifier: values.id, scopes, accessTokenTtl: ttl, tokenFormat: values.format as 'jwt' | 'opaque' | undefined })
-        .catch(known);
+        .create({ identifier: values.id, scopes, accessTokenTtl: ttl, tokenFormat: values.format as 'jwt' | 'opaque' | undefined });
       if (json) printJson(io, toJson(resource));
       else io.out(`created resource ${resource.identifier} (scopes: ${resource.scopes.join(' ')})\n`);
     },
@@ -50,7 +42,7 @@ export const resourceCommands: Noun = {
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const identifier = requirePositional(positionals, 'resource identifier', this.usage);
-      await (await services()).resources.delete(identifier).catch(known);
+      await (await services()).resources.delete(identifier);
       if (json) printJson(io, { id: identifier, deleted: true });
       else io.out(`deleted resource ${identifier}\n`);
     },
