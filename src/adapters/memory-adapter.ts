@@ -2,7 +2,6 @@ import {
   AlreadyConsumedError,
   deserializePayload,
   digest,
-  epochSeconds,
   lookupsOf,
   memberOf,
   ownershipOf,
@@ -22,7 +21,10 @@ interface Entry<T> {
 
 const SWEEP_INTERVAL_MS = 60_000;
 
-const expiryOf = (ttl: number): number => (ttl > 0 ? Date.now() + ttl * 1000 : Infinity);
+export interface MemoryStoreOptions {
+  /** Milliseconds since the epoch; the system clock unless given (tests move time instead of waiting). */
+  readonly now?: () => number;
+}
 
 /**
  * The embedded artifact store used when no REDIS_URL is set: one process, kept in memory, expired
@@ -34,8 +36,11 @@ export class MemoryStore {
   /** index key -> member -> when the member expires (ms); an index lives as long as its longest member. */
   readonly #indexes = new Map<string, Map<string, number>>();
   readonly #sweeper: NodeJS.Timeout;
+  /** The store's clock: every expiry is set and checked by it. */
+  readonly now: () => number;
 
-  constructor() {
+  constructor({ now = () => Date.now() }: MemoryStoreOptions = {}) {
+    this.now = now;
     this.#sweeper = setInterval(() => this.sweep(), SWEEP_INTERVAL_MS);
     this.#sweeper.unref();
   }
@@ -43,7 +48,7 @@ export class MemoryStore {
   get<T>(key: string): T | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= Date.now()) {
+    if (entry.expiresAt <= this.now()) {
       this.#entries.delete(key);
       return undefined;
     }
@@ -51,11 +56,16 @@ export class MemoryStore {
   }
 
   set(key: string, value: unknown, ttlSeconds: number): void {
-    this.#entries.set(key, { value, expiresAt: expiryOf(ttlSeconds) });
+    this.#entries.set(key, { value, expiresAt: this.expiryOf(ttlSeconds) });
   }
 
   delete(key: string): void {
     this.#entries.delete(key);
+  }
+
+  /** When something stored now for `ttlSeconds` expires (ms); never for a TTL of 0. */
+  expiryOf(ttlSeconds: number): number {
+    return ttlSeconds > 0 ? this.now() + ttlSeconds * 1000 : Infinity;
   }
 
   addToIndex(indexKey: string, member: string, expiresAt: number): void {
@@ -65,7 +75,7 @@ export class MemoryStore {
   }
 
   indexMembers(indexKey: string): string[] {
-    const now = Date.now();
+    const now = this.now();
     return [...(this.#indexes.get(indexKey) ?? [])].filter(([, expiresAt]) => expiresAt > now).map(([member]) => member);
   }
 
@@ -77,7 +87,7 @@ export class MemoryStore {
   }
 
   sweep(): void {
-    const now = Date.now();
+    const now = this.now();
     for (const [key, entry] of this.#entries) if (entry.expiresAt <= now) this.#entries.delete(key);
     for (const [key, members] of this.#indexes) {
       for (const [member, expiresAt] of members) if (expiresAt <= now) members.delete(member);
@@ -126,7 +136,8 @@ export class MemoryAdapter implements ArtifactAdapter {
     const ttl = ttlSeconds(expiresIn);
     const idDigest = digest(id);
     const member = memberOf(this.#model, idDigest);
-    for (const { index, ownerId } of ownershipOf(this.#model, payload)) this.#store.addToIndex(indexKey(index, ownerId), member, expiryOf(ttl));
+    const expiresAt = this.#store.expiryOf(ttl);
+    for (const { index, ownerId } of ownershipOf(this.#model, payload)) this.#store.addToIndex(indexKey(index, ownerId), member, expiresAt);
     // Stored serialized, as in Redis, so callers can never mutate what is stored.
     this.#store.set(member, { payload: serializePayload(this.#model, id, payload) } satisfies StoredArtifact, ttl);
     for (const { lookup, value } of lookupsOf(this.#model, payload)) this.#store.set(lookupKey(lookup, value), idDigest, ttl);
@@ -152,7 +163,7 @@ export class MemoryAdapter implements ArtifactAdapter {
       const payload = deserializePayload(this.#model, id, stored.payload, stored.consumed);
       throw new AlreadyConsumedError(this.#model, payload.grantId);
     }
-    stored.consumed = epochSeconds();
+    stored.consumed = Math.floor(this.#store.now() / 1000);
   }
 
   async destroy(id: string): Promise<void> {

@@ -3,6 +3,13 @@ interface Entry<T> {
   expiresAt: number;
 }
 
+export interface LookupCacheOptions {
+  readonly ttlSeconds: number;
+  readonly maxEntries?: number;
+  /** Milliseconds since the epoch; the system clock unless given (tests move time instead of waiting). */
+  readonly now?: () => number;
+}
+
 /**
  * Remembers what a loader found for a short while. Misses are never remembered, so something
  * created elsewhere is seen at once; removals reach it through `invalidate` (see change-feed.ts).
@@ -13,16 +20,18 @@ export class LookupCache<T> {
   readonly #maxEntries: number;
   readonly #entries = new Map<string, Entry<T>>();
   readonly #loading = new Map<string, Promise<T | undefined>>();
+  readonly #now: () => number;
   #generation = 0;
 
-  constructor({ ttlSeconds, maxEntries = 10_000 }: { ttlSeconds: number; maxEntries?: number }) {
+  constructor({ ttlSeconds, maxEntries = 10_000, now = () => Date.now() }: LookupCacheOptions) {
     this.#ttlMs = ttlSeconds * 1000;
     this.#maxEntries = maxEntries;
+    this.#now = now;
   }
 
   async get(key: string, load: (key: string) => Promise<T | undefined>): Promise<T | undefined> {
     const entry = this.#entries.get(key);
-    if (entry && entry.expiresAt > Date.now()) return entry.value;
+    if (entry && entry.expiresAt > this.#now()) return entry.value;
     const pending = this.#loading.get(key);
     if (pending) return pending;
     const generation = this.#generation;
@@ -52,6 +61,6 @@ export class LookupCache<T> {
       const oldest = this.#entries.keys().next().value;
       if (oldest !== undefined) this.#entries.delete(oldest);
     }
-    this.#entries.set(key, { value, expiresAt: Date.now() + this.#ttlMs });
+    this.#entries.set(key, { value, expiresAt: this.#now() + this.#ttlMs });
   }
 }

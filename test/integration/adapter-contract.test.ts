@@ -2,12 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
 import { errors } from 'oidc-provider';
 import { openArtifactStore, type ArtifactStore } from '../../src/adapters/artifact-store.ts';
-import { MemoryArtifacts } from '../../src/adapters/memory-adapter.ts';
+import { MemoryArtifacts, MemoryStore } from '../../src/adapters/memory-adapter.ts';
 import { AlreadyConsumedError, CONSUMABLE_MODELS, digest, type AdapterPayload } from '../../src/adapters/models.ts';
 import { keys } from '../../src/adapters/redis-adapter.ts';
 import type { RedisConnection } from '../../src/redis/connection.ts';
 import { createAdapterFactory } from '../../src/oidc/adapter-factory.ts';
 import { quietLogger } from '../support/environment.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 import { canRunRedisCluster, startRedisCluster, type LocalRedisCluster } from '../support/redis-cluster.ts';
 
 /**
@@ -19,6 +20,8 @@ interface StoreUnderTest {
   readonly store: ArtifactStore;
   /** Every key of this store with its value rendered as text. */
   dump(): Promise<Map<string, string>>;
+  /** Lets `ms` pass: on the embedded store's fake clock, or for real where the server keeps time (EXPIRE). */
+  elapse(ms: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,7 +47,8 @@ const uniquePrefix = () => `test:${randomBytes(6).toString('hex')}:`;
 const tokenId = () => randomBytes(32).toString('base64url');
 
 function openEmbedded(): StoreUnderTest {
-  const artifacts = new MemoryArtifacts();
+  const clock = new ManualClock(Date.now());
+  const artifacts = new MemoryArtifacts(new MemoryStore({ now: () => clock.now }));
   const store: ArtifactStore = {
     kind: 'embedded',
     keyPrefix: '',
@@ -58,6 +62,7 @@ function openEmbedded(): StoreUnderTest {
   return {
     store,
     dump: async () => new Map([...artifacts.store.dump()].map(([key, value]) => [key, JSON.stringify(value)])),
+    elapse: async (ms) => clock.advance(ms),
     close: () => store.close(),
   };
 }
@@ -90,6 +95,7 @@ function openRedis(url: string, cluster: boolean): StoreUnderTest {
   return {
     store,
     dump: () => dumpRedis(nodes(), keyPrefix),
+    elapse: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     async close() {
       for (const key of (await dumpRedis(nodes(), keyPrefix)).keys()) await store.redis!.del(key);
       await store.close();
@@ -141,7 +147,7 @@ describe.each(stores)('adapter contract: %s', (_name, available, open) => {
       await adapter('AuthorizationCode').upsert('c-ttl', { kind: 'AuthorizationCode' }, 1);
       await adapter('AuthorizationCode').consume('c-ttl');
       expect(await adapter('Interaction').find('short')).toBeDefined();
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      await subject.elapse(2100);
       expect(await adapter('Interaction').find('short')).toBeUndefined();
       expect(await adapter('AuthorizationCode').find('c-ttl')).toBeUndefined();
     });

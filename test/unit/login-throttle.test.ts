@@ -1,6 +1,7 @@
 import { WorkQueue } from '../../src/accounts/work-queue.ts';
 import { createLoginThrottle, type LoginThrottleOptions } from '../../src/interactions/login-throttle.ts';
-import { ManualClock, slowHash, until } from './queue-fakes.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { slowHash, until } from './queue-fakes.ts';
 
 const LIMITS: LoginThrottleOptions = {
   maxAttempts: 3,

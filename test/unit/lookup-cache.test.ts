@@ -1,5 +1,6 @@
 import { createLocalChangeFeed } from '../../src/cache/change-feed.ts';
 import { LookupCache } from '../../src/cache/lookup-cache.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 describe('lookup cache', () => {
   test('remembers hits, never misses', async () => {
@@ -19,12 +20,15 @@ describe('lookup cache', () => {
   test('concurrent loads of one key share one query', async () => {
     const cache = new LookupCache<number>({ ttlSeconds: 60 });
     let calls = 0;
-    const load = async () => {
+    let release!: () => void;
+    // Stays loading until the test releases it, so all three lookups overlap it.
+    const load = () => {
       calls += 1;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-      return 1;
+      return new Promise<number>((resolve) => (release = () => resolve(1)));
     };
-    await Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)]);
+    const lookups = Promise.all([cache.get('k', load), cache.get('k', load), cache.get('k', load)]);
+    release();
+    expect(await lookups).toEqual([1, 1, 1]);
     expect(calls).toBe(1);
   });
 
@@ -42,11 +46,14 @@ describe('lookup cache', () => {
   });
 
   test('entries expire', async () => {
-    const cache = new LookupCache<number>({ ttlSeconds: 0.05 });
+    const clock = new ManualClock();
+    const cache = new LookupCache<number>({ ttlSeconds: 60, now: () => clock.now });
     let n = 0;
     const load = async () => ++n;
     expect(await cache.get('k', load)).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    clock.advance(59_999);
+    expect(await cache.get('k', load)).toBe(1);
+    clock.advance(1); // the TTL has passed
     expect(await cache.get('k', load)).toBe(2);
   });
 

@@ -1,6 +1,6 @@
 import { PasswordHasher } from '../../src/accounts/password-hasher.ts';
 import { QueueTimeoutError } from '../../src/accounts/work-queue.ts';
-import { ManualClock } from './queue-fakes.ts';
+import { ManualClock } from '../support/manual-clock.ts';
 
 describe('argon2 hashing through the bounded queue', () => {
   test('a verify that cannot start in time rejects with QueueTimeoutError instead of answering false', async () => {

@@ -1,26 +1,3 @@
-import type { Clock } from '../../src/accounts/work-queue.ts';
-
-/** Timers that fire only when the test advances time. */
-export class ManualClock implements Clock {
-  now = 0;
-  readonly #timers = new Set<{ at: number; callback: () => void }>();
-
-  after(ms: number, callback: () => void): () => void {
-    const timer = { at: this.now + ms, callback };
-    this.#timers.add(timer);
-    return () => this.#timers.delete(timer);
-  }
-
-  advance(ms: number): void {
-    this.now += ms;
-    for (const timer of [...this.#timers].sort((a, b) => a.at - b.at)) {
-      if (timer.at > this.now) break;
-      this.#timers.delete(timer);
-      timer.callback();
-    }
-  }
-}
-
 /** A stand-in for argon2: each call stays running until the test finishes it. */
 export function slowHash() {
   const pending: Array<() => void> = [];

@@ -1,5 +1,6 @@
 import { QueueTimeoutError, WorkQueue } from '../../src/accounts/work-queue.ts';
-import { ManualClock, settle, slowHash } from './queue-fakes.ts';
+import { ManualClock } from '../support/manual-clock.ts';
+import { settle, slowHash } from './queue-fakes.ts';
 
 describe('password hashing work queue', () => {
   test('never runs more than its concurrency at once, and starts waiting work first come, first served', async () => {

@@ -234,8 +234,6 @@ export function rawRequest(server: TestServer, target: string, headers: Record<s
 
 export const bearer = (token: string): RequestInit => ({ headers: { authorization: `Bearer ${token}` } });
 
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 const REAL_TIMERS = [
   'hrtime',
   'nextTick',
