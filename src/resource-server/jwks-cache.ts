@@ -1,17 +1,24 @@
 /**
- * In-memory cache of the issuer's JSON Web Key Set on top of jose's
- * `createLocalJWKSet` (which also keeps imported CryptoKeys, so each key is
- * imported once per JWKS version).
+ * The issuer's JSON Web Key Set, on top of jose's `createRemoteJWKSet`.
+ *
+ * jose does the fetching (timeout, `redirect: 'manual'`, 200 + JSON + JWKS shape
+ * checks), shares one fetch among concurrent callers and keeps the imported
+ * CryptoKeys. Its own refetch policy (`cooldownDuration`, `cacheMaxAge`) is turned
+ * off: this class decides when to fetch, because jose's policy differs in ways the
+ * module's behaviour depends on (docs/adr/0008-jwks-cache.md, with measurements):
  *
  * - First use fetches the JWKS; while nothing is cached, failed fetches are
  *   retried at most once per second (or per cooldown if shorter) and every
- *   request fails closed meanwhile.
+ *   request fails closed meanwhile. (jose: a fetch per request, shared by concurrent ones.)
  * - A token whose `kid` is unknown triggers one refetch, at most once per
- *   cooldown; concurrent misses share the in-flight fetch.
+ *   cooldown counted from the previous such refetch; concurrent misses share the
+ *   in-flight fetch. (jose counts from the last successful fetch, so a key
+ *   published just after a fetch is refused for up to a cooldown.)
  * - After {@link JWKS_MAX_AGE_MS} the set is refreshed in the background (keys
  *   removed by the issuer stop being accepted); on failure the cached set is kept.
+ *   (jose makes the request wait for the refetch and fails it if the refetch fails.)
  */
-import { createLocalJWKSet, errors, type CryptoKey, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, type CryptoKey, type FlattenedJWSInput, type JWSHeaderParameters } from 'jose';
 
 /** Age after which a cached JWKS is refreshed in the background. */
 export const JWKS_MAX_AGE_MS = 10 * 60 * 1000;
@@ -29,15 +36,12 @@ export interface JwksCacheOptions {
   readonly timeoutMs: number;
 }
 
-type LocalJwks = ReturnType<typeof createLocalJWKSet>;
-
 export class JwksCache {
-  readonly #uri: string;
-  readonly #fetch: typeof fetch;
+  readonly #remote: ReturnType<typeof createRemoteJWKSet>;
   readonly #cooldownMs: number;
-  readonly #timeoutMs: number;
   readonly #failureBackoffMs: number;
-  #keys: LocalJwks | undefined;
+  /** Number of successful fetches; 0: nothing cached yet. */
+  #version = 0;
   #fetchedAt = 0;
   #lastAttemptAt = Number.NEGATIVE_INFINITY;
   #lastMissRefetchAt = Number.NEGATIVE_INFINITY;
@@ -45,10 +49,15 @@ export class JwksCache {
   #inflight: Promise<void> | undefined;
 
   constructor(options: JwksCacheOptions) {
-    this.#uri = options.uri;
-    this.#fetch = options.fetch;
+    this.#remote = createRemoteJWKSet(new URL(options.uri), {
+      timeoutDuration: Math.ceil(options.timeoutMs), // jose wants an integer
+      // Never refetch on its own: only reload() below fetches.
+      cooldownDuration: Number.POSITIVE_INFINITY,
+      cacheMaxAge: Number.POSITIVE_INFINITY,
+      headers: { accept: 'application/jwk-set+json, application/json' },
+      [customFetch]: options.fetch,
+    });
     this.#cooldownMs = options.cooldownMs;
-    this.#timeoutMs = options.timeoutMs;
     this.#failureBackoffMs = Math.min(FAILURE_BACKOFF_MS, options.cooldownMs);
   }
 
@@ -57,9 +66,8 @@ export class JwksCache {
 
   async #getKey(header: JWSHeaderParameters, token: FlattenedJWSInput): Promise<CryptoKey> {
     const now = Date.now();
-    let keys = this.#keys;
-    if (keys === undefined) {
-      keys = await this.#initialLoad(now);
+    if (this.#version === 0) {
+      await this.#initialLoad(now);
     } else if (
       now - this.#fetchedAt > JWKS_MAX_AGE_MS &&
       this.#inflight === undefined &&
@@ -68,13 +76,13 @@ export class JwksCache {
       this.#refresh(now).catch(() => undefined);
     }
 
+    const version = this.#version;
     try {
-      return await keys(header, token);
+      return await this.#remote(header, token);
     } catch (error) {
       if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
       // A concurrent request may already have refetched the set.
-      const current = this.#keys;
-      if (current !== undefined && current !== keys) return await current(header, token);
+      if (this.#version !== version) return await this.#remote(header, token);
       // Unknown kid: maybe the issuer rotated its keys. Refetch, rate-limited.
       if (this.#inflight === undefined) {
         if (now - this.#lastMissRefetchAt < this.#cooldownMs) throw error;
@@ -85,19 +93,16 @@ export class JwksCache {
       } catch {
         throw error;
       }
-      const fresh = this.#keys;
-      if (fresh === undefined || fresh === keys) throw error;
-      return await fresh(header, token);
+      if (this.#version === version) throw error;
+      return await this.#remote(header, token);
     }
   }
 
-  async #initialLoad(now: number): Promise<LocalJwks> {
+  async #initialLoad(now: number): Promise<void> {
     if (this.#inflight === undefined && now - this.#lastAttemptAt < this.#failureBackoffMs) {
       throw new JwksUnavailableError('JWKS unavailable (recent fetch failed)', { cause: this.#lastError });
     }
     await this.#refresh(now);
-    if (this.#keys === undefined) throw new JwksUnavailableError('JWKS unavailable', { cause: this.#lastError });
-    return this.#keys;
   }
 
   /** Starts a fetch, or joins the one in flight. */
@@ -113,21 +118,13 @@ export class JwksCache {
 
   async #load(): Promise<void> {
     try {
-      const response = await this.#fetch(this.#uri, {
-        headers: { accept: 'application/jwk-set+json, application/json' },
-        signal: AbortSignal.timeout(this.#timeoutMs),
-      });
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw new Error(`JWKS endpoint answered HTTP ${response.status}`);
-      }
-      const jwks = (await response.json()) as JSONWebKeySet;
-      this.#keys = createLocalJWKSet(jwks);
-      this.#fetchedAt = Date.now();
-      this.#lastError = undefined;
+      await this.#remote.reload();
     } catch (cause) {
       this.#lastError = cause;
       throw new JwksUnavailableError('JWKS could not be fetched', { cause });
     }
+    this.#version += 1;
+    this.#fetchedAt = Date.now();
+    this.#lastError = undefined;
   }
 }

@@ -277,7 +277,8 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     publicUrl: resolvePublicUrl(options),
     dpopReplayCacheSize: positiveInteger('dpopReplayCacheSize', options.dpopReplayCacheSize, 100_000),
     realm,
-    httpTimeoutMs,
+    // AbortSignal.timeout() takes whole milliseconds only.
+    httpTimeoutMs: Math.ceil(httpTimeoutMs),
     fetch: fetchImpl as typeof fetch,
   });
 }

@@ -19,7 +19,7 @@ let k2: SigningKey;
 let issuer: FakeIssuer;
 const apis: TestApi[] = [];
 
-async function api(options: { jwksCooldownSeconds?: number; jwksUri?: string } = {}): Promise<TestApi> {
+async function api(options: { jwksCooldownSeconds?: number; jwksUri?: string; httpTimeoutMs?: number } = {}): Promise<TestApi> {
   const started = await startApi({ issuer: issuer.url, audience: AUDIENCE, ...options });
   apis.push(started);
   return started;
@@ -177,4 +177,74 @@ test('the JWKS is refreshed in the background after 10 minutes; removed keys sto
   const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
   expect(res.status).toBe(401);
   expect(res.body.error_description).toBe('no matching signing key');
+});
+
+test('after 10 minutes a failing refresh keeps the cached keys, retried at most once per second', async () => {
+  const clock = frozenClock();
+  // A long cooldown: an unknown kid then refetches nothing and only waits for a refresh in
+  // flight, which tells the test when the background refresh has finished (no sleeping).
+  const rs = await api({ jwksCooldownSeconds: 3600 });
+  const withK1 = async (): Promise<number> => (await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status;
+  const withK2 = async (): Promise<Awaited<ReturnType<TestApi['request']>>> =>
+    rs.request('/protected', bearer(await signAccessToken(k2, issuer.url)));
+  expect(await withK1()).toBe(200);
+  expect((await withK2()).status).toBe(401); // uses up the unknown-kid refetch for the cooldown
+  expect(issuer.jwksRequests).toBe(2);
+
+  issuer.jwksDown = true;
+  clock.advance(10 * 60 * 1000 + 1);
+  expect(await withK1()).toBe(200); // stale set served; starts the background refresh, which fails
+  expect((await withK2()).status).toBe(401);
+  expect(issuer.jwksRequests).toBe(3);
+  expect(await withK1()).toBe(200);
+  expect(issuer.jwksRequests).toBe(3); // within a second of the failed attempt: no new one
+  clock.advance(1_000);
+  expect(await withK1()).toBe(200);
+  expect((await withK2()).status).toBe(401);
+  expect(issuer.jwksRequests).toBe(4);
+
+  issuer.jwksDown = false;
+  issuer.keys = [k2]; // the issuer retired k1 meanwhile
+  clock.advance(1_000);
+  expect(await withK1()).toBe(200); // starts the refresh that succeeds
+  expect((await withK2()).status).toBe(200);
+  expect(issuer.jwksRequests).toBe(5);
+  const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+  expect(res.body.error_description).toBe('no matching signing key');
+});
+
+test('a JWKS request that does not answer within httpTimeoutMs fails closed', async () => {
+  const hanging = await listen(() => {
+    // never answers
+  });
+  try {
+    const rs = await api({ jwksUri: `${hanging.url}/jwks`, httpTimeoutMs: 150 });
+    const started = Date.now();
+    const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toBe('signing keys unavailable');
+    expect(Date.now() - started).toBeLessThan(5_000);
+  } finally {
+    await hanging.close();
+  }
+});
+
+test('a fractional httpTimeoutMs is accepted for the JWKS request', async () => {
+  const rs = await api({ httpTimeoutMs: 1500.5 });
+  expect((await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)))).status).toBe(200);
+});
+
+test('a redirect from the JWKS endpoint is not followed (fails closed)', async () => {
+  const redirecting = await listen((_req, res) => {
+    res.writeHead(302, { location: `${issuer.url}/jwks` }).end();
+  });
+  try {
+    const rs = await api({ jwksUri: `${redirecting.url}/jwks` });
+    const res = await rs.request('/protected', bearer(await signAccessToken(k1, issuer.url)));
+    expect(res.status).toBe(401);
+    expect(res.body.error_description).toBe('signing keys unavailable');
+    expect(issuer.jwksRequests).toBe(0);
+  } finally {
+    await redirecting.close();
+  }
 });
