@@ -1,15 +1,33 @@
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ts from 'typescript';
+import type { Cleanups } from './cleanups.ts';
+import { ROOT } from './paths.ts';
 import { runCommand } from './processes.ts';
 
-export interface PrivateBuild {
-  /** Directory holding main.js, demo-api/main.js, ... */
-  readonly dist: string;
-  /** JavaScript copies of the baseline servers (bench/targets/*.ts), so they run like the server. */
-  readonly targets: string;
-  remove(): void;
+export interface Scripts {
+  readonly server: string;
+  readonly demoApi: string;
+  readonly bareProvider: string;
+  readonly bareKoa: string;
 }
+
+const BASELINES = ['bare-provider', 'bare-koa'] as const;
+
+/** The private build (as `npm start` runs dist/main.js), or with `--from src` the TypeScript sources. */
+export async function prepareScripts(from: 'dist' | 'src', runId: string, cleanups: Cleanups): Promise<Scripts> {
+  if (from === 'src') return scriptsIn(ROOT, 'src', 'bench/baselines', 'ts');
+  const dir = await buildPrivateDist(runId);
+  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+  return scriptsIn(dir, 'dist', 'baselines', 'js');
+}
+
+const scriptsIn = (root: string, server: string, baselines: string, extension: 'ts' | 'js'): Scripts => ({
+  server: join(root, server, `main.${extension}`),
+  demoApi: join(root, server, `demo-api/main.${extension}`),
+  bareProvider: join(root, baselines, `bare-provider.${extension}`),
+  bareKoa: join(root, baselines, `bare-koa.${extension}`),
+});
 
 /**
  * Builds the server the way `npm start` does (the project's own scripts/build.mjs), but into a
@@ -17,33 +35,34 @@ export interface PrivateBuild {
  * empty dist/) cannot pull files from under a running benchmark, and the benchmark never touches
  * dist/. The folder mirrors the repository layout the code expects (src/, views/, prisma/ as
  * symlinks next to dist/) and sits inside the repository so node_modules resolves as usual.
- * Returns undefined when the project has no build script (then the sources are run directly).
  */
-export async function buildPrivateDist(root: string, id: string, targetSources: readonly string[]): Promise<PrivateBuild | undefined> {
-  const script = join(root, 'scripts/build.mjs');
-  if (!existsSync(script)) return undefined;
-  const dir = join(root, 'bench/.build', id);
+async function buildPrivateDist(id: string): Promise<string> {
+  const dir = join(ROOT, 'bench/.build', id);
   mkdirSync(join(dir, 'scripts'), { recursive: true });
-  copyFileSync(script, join(dir, 'scripts/build.mjs'));
-  for (const name of ['src', 'views', 'prisma']) {
-    if (existsSync(join(root, name))) symlinkSync(join(root, name), join(dir, name), 'dir');
-  }
-  const remove = () => rmSync(dir, { recursive: true, force: true });
+  copyFileSync(join(ROOT, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
+  for (const name of ['src', 'views', 'prisma']) symlinkSync(join(ROOT, name), join(dir, name), 'dir');
   try {
     await runCommand(join(dir, 'scripts/build.mjs'), [], { env: { PATH: process.env.PATH ?? '' }, cwd: dir });
-    // The baselines must not carry Node's runtime TypeScript support (~18 MB) when the server does not.
-    mkdirSync(join(dir, 'targets'));
-    for (const file of targetSources) {
-      // Transpiled like scripts/build.mjs does it (type-only imports vanish, nothing else changes).
-      const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
-        fileName: file,
-        compilerOptions: { target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
-      });
-      writeFileSync(join(dir, 'targets', basename(file).replace(/\.ts$/, '.js')), outputText);
-    }
+    transpileBaselines(join(dir, 'baselines'));
   } catch (error) {
-    remove();
+    rmSync(dir, { recursive: true, force: true });
     throw error;
   }
-  return { dist: join(dir, 'dist'), targets: join(dir, 'targets'), remove };
+  return dir;
+}
+
+/**
+ * The baselines must not carry Node's runtime TypeScript support (~18 MB) when the server does not:
+ * transpiled as scripts/build.mjs does it (type-only code vanishes, nothing else changes).
+ */
+function transpileBaselines(into: string): void {
+  mkdirSync(into);
+  for (const name of BASELINES) {
+    const file = join(ROOT, 'bench/baselines', `${name}.ts`);
+    const { outputText } = ts.transpileModule(readFileSync(file, 'utf8'), {
+      fileName: file,
+      compilerOptions: { target: ts.ScriptTarget.ES2023, module: ts.ModuleKind.ESNext, verbatimModuleSyntax: true },
+    });
+    writeFileSync(join(into, `${name}.js`), outputText);
+  }
 }

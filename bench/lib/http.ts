@@ -11,25 +11,20 @@ export interface HttpResponse {
   readonly body: string;
 }
 
-export interface HttpRequestOptions {
-  readonly method?: string;
-  readonly headers?: Record<string, string>;
-  readonly body?: string;
-  readonly timeoutMs?: number;
-}
+const TIMEOUT_MS = 30_000;
 
 /** One HTTP/1.1 request over `agent`, never following redirects; the body is read as UTF-8. */
-export function send(agent: Agent, url: URL, options: HttpRequestOptions = {}): Promise<HttpResponse> {
+export function send(
+  agent: Agent,
+  url: URL,
+  options: { method?: string; headers?: Record<string, string>; body?: string | undefined } = {},
+): Promise<HttpResponse> {
+  const method = options.method ?? 'GET';
   const body = options.body === undefined ? undefined : Buffer.from(options.body);
   return new Promise((resolve, reject) => {
     const req = httpRequest(
       url,
-      {
-        agent,
-        method: options.method ?? 'GET',
-        headers: { ...options.headers, ...(body ? { 'content-length': String(body.length) } : {}) },
-        timeout: options.timeoutMs ?? 30_000,
-      },
+      { agent, method, headers: { ...options.headers, ...(body ? { 'content-length': String(body.length) } : {}) }, timeout: TIMEOUT_MS },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -37,9 +32,7 @@ export function send(agent: Agent, url: URL, options: HttpRequestOptions = {}): 
         res.on('error', reject);
       },
     );
-    req.on('timeout', () =>
-      req.destroy(new Error(`timeout after ${options.timeoutMs ?? 30_000} ms: ${options.method ?? 'GET'} ${url.pathname}`)),
-    );
+    req.on('timeout', () => req.destroy(new Error(`timeout after ${TIMEOUT_MS} ms: ${method} ${url.pathname}`)));
     req.on('error', reject);
     req.end(body);
   });

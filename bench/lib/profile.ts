@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ROOT } from './paths.ts';
 
 interface ProfileNode {
   readonly id: number;
@@ -20,68 +21,88 @@ export interface SummaryOptions {
   readonly top?: number;
 }
 
+/** Milliseconds of samples, by function, by package or folder, and inclusive for Portcullis's own code. */
+interface Times {
+  total: number;
+  idle: number;
+  readonly self: Map<string, number>;
+  readonly selfByGroup: Map<string, number>;
+  readonly inclusive: Map<string, number>;
+}
+
 /**
  * Where a V8 CPU profile (node --cpu-prof) spent its time: self time by package or source folder,
  * the hottest functions by self time, and Portcullis's own functions by inclusive time (synchronous
  * stacks only: time spent awaiting PostgreSQL or Redis shows up under those clients' packages).
  */
 export function summarizeProfiles(files: readonly string[], options: SummaryOptions): string {
-  const self = new Map<string, number>();
-  const selfByGroup = new Map<string, number>();
-  const inclusive = new Map<string, number>();
-  let total = 0;
-  let idle = 0;
-  for (const file of files) {
-    const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-    const parent = new Map<number, number>();
-    for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
-    const keyOf = new Map<number, string>();
-    const groupOf = new Map<number, string>();
-    for (const node of profile.nodes) {
-      keyOf.set(node.id, functionKey(node, options.root));
-      groupOf.set(node.id, groupKey(node, options.root));
-    }
-    profile.samples.forEach((id, i) => {
-      const delta = (profile.timeDeltas[i] ?? 0) / 1000;
-      const node = byId.get(id);
-      if (!node) return;
-      total += delta;
-      if (node.callFrame.functionName === '(idle)') {
-        idle += delta;
-        return;
-      }
-      const key = keyOf.get(id)!;
-      self.set(key, (self.get(key) ?? 0) + delta);
-      const group = groupOf.get(id)!;
-      selfByGroup.set(group, (selfByGroup.get(group) ?? 0) + delta);
-      const seen = new Set<string>();
-      for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
-        const frameKey = keyOf.get(cursor)!;
-        if (!isOwnCode(frameKey) || seen.has(frameKey)) continue;
-        seen.add(frameKey);
-        inclusive.set(frameKey, (inclusive.get(frameKey) ?? 0) + delta);
-      }
-    });
-  }
-  const busy = total - idle;
+  const times: Times = { total: 0, idle: 0, self: new Map(), selfByGroup: new Map(), inclusive: new Map() };
+  for (const file of files) addProfile(JSON.parse(readFileSync(file, 'utf8')) as CpuProfile, options.root, times);
+  const busy = times.total - times.idle;
   const top = options.top ?? 20;
-  const percent = (ms: number) => `${((100 * ms) / busy).toFixed(1).padStart(5)}%`;
-  const list = (entries: Map<string, number>, count: number) =>
+  const list = (entries: Map<string, number>) =>
     [...entries]
       .sort((a, b) => b[1] - a[1])
-      .slice(0, count)
-      .map(([key, ms]) => `  ${percent(ms)}  ${ms.toFixed(0).padStart(7)} ms  ${key}`)
+      .slice(0, top)
+      .map(([key, ms]) => `  ${((100 * ms) / busy).toFixed(1).padStart(5)}%  ${ms.toFixed(0).padStart(7)} ms  ${key}`)
       .join('\n');
   return [
-    `profiled ${(total / 1000).toFixed(1)} s, busy ${(busy / 1000).toFixed(1)} s (${((100 * busy) / total).toFixed(0)}%); percentages are of busy time`,
+    `profiled ${(times.total / 1000).toFixed(1)} s, busy ${(busy / 1000).toFixed(1)} s (${((100 * busy) / times.total).toFixed(0)}%); percentages are of busy time`,
     'self time by package / folder:',
-    list(selfByGroup, top),
+    list(times.selfByGroup),
     'hottest functions (self time):',
-    list(self, top),
+    list(times.self),
     'Portcullis functions (inclusive time, synchronous part):',
-    list(inclusive, top),
+    list(times.inclusive),
   ].join('\n');
+}
+
+function addProfile(profile: CpuProfile, root: string, times: Times): void {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const keyOf = new Map(profile.nodes.map((node) => [node.id, functionKey(node, root)]));
+  const groupOf = new Map(profile.nodes.map((node) => [node.id, groupKey(node, root)]));
+  profile.samples.forEach((id, i) => {
+    const delta = (profile.timeDeltas[i] ?? 0) / 1000;
+    const node = byId.get(id);
+    if (!node) return;
+    times.total += delta;
+    if (node.callFrame.functionName === '(idle)') {
+      times.idle += delta;
+      return;
+    }
+    add(times.self, keyOf.get(id)!, delta);
+    add(times.selfByGroup, groupOf.get(id)!, delta);
+    const ownFrames = new Set<string>();
+    for (let cursor: number | undefined = id; cursor !== undefined; cursor = parent.get(cursor)) {
+      const frameKey = keyOf.get(cursor)!;
+      if (isOwnCode(frameKey)) ownFrames.add(frameKey);
+    }
+    for (const frameKey of ownFrames) add(times.inclusive, frameKey, delta);
+  });
+}
+
+const add = (totals: Map<string, number>, key: string, ms: number) => totals.set(key, (totals.get(key) ?? 0) + ms);
+
+/** Prints a summary of every profile the targets wrote under `profileDir` (--profile). */
+export function printRunProfiles(profileDir: string, targets: Iterable<{ id: string; label: string }>): void {
+  for (const target of targets) {
+    const dir = join(profileDir, target.id);
+    for (const file of listOrNothing(dir).filter((name) => name.endsWith('.cpuprofile'))) {
+      process.stdout.write(
+        `\nCPU profile of ${target.label}: ${join(dir, file)}\n${summarizeProfiles([join(dir, file)], { root: ROOT })}\n`,
+      );
+    }
+  }
+}
+
+function listOrNothing(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
 }
 
 function displayPath(url: string, root: string): string {

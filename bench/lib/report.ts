@@ -1,139 +1,13 @@
-import type { LoadResult } from './jobs.ts';
-import { median, sum } from './stats.ts';
-
-/** CPU time per completed operation, in ms, by process. */
-export interface CpuPerOp {
-  /** The measured server process (main thread and its thread pool). */
-  readonly server: number;
-  /** PostgreSQL backends serving the throwaway database (PostgreSQL mode only). */
-  readonly postgres: number | undefined;
-  /** The whole Redis server (it may serve other clients too). */
-  readonly redis: number | undefined;
-  /** The load generator process. */
-  readonly loader: number;
-}
-
-export interface RoundResult extends LoadResult {
-  readonly cpuPerOp: CpuPerOp;
-  /**
-   * CPU used during the round by processes other than the ones measured (other users of the
-   * machine, the orchestrator), as a percentage of the machine's capacity: a noise indicator.
-   */
-  readonly otherCpuPercent: number;
-  /** vCPU time stolen by the hypervisor during the round, as a percentage of capacity. */
-  readonly stealPercent: number;
-}
-
-export interface Measurement {
-  readonly scenario: string;
-  readonly target: string;
-  readonly label: string;
-  readonly role: 'subject' | 'baseline';
-  readonly unit: 'req/s' | 'logins/s';
-  readonly rounds: readonly RoundResult[];
-  readonly peakMB: number | undefined;
-}
-
-export interface Summary {
-  readonly scenario: string;
-  readonly target: string;
-  readonly label: string;
-  readonly role: 'subject' | 'baseline';
-  readonly unit: 'req/s' | 'logins/s';
-  readonly perSecond: number;
-  readonly p50: number;
-  readonly p99: number;
-  /** non-2xx responses + socket errors/timeouts (or failed logins), summed over rounds. */
-  readonly errors: number;
-  readonly peakMB: number | undefined;
-  /** perSecond / the baseline's perSecond, when the scenario has a baseline. */
-  readonly ratio: number | undefined;
-  /** Smallest and largest per-round ratio (subject round i / baseline round i). */
-  readonly ratioRange: readonly [number, number] | undefined;
-  /**
-   * Baseline CPU per operation / this target's CPU per operation (server + PostgreSQL + Redis):
-   * the throughput ratio the two would have if each had the machine to itself. Much less
-   * sensitive than `ratio` to noise and to the load generator being the bottleneck.
-   */
-  readonly cpuRatio: number | undefined;
-  readonly perRound: readonly number[];
-  readonly firstError: string | undefined;
-  /** Median CPU ms per operation over the rounds. */
-  readonly cpuPerOp: CpuPerOp;
-  /** Login scenario: median over rounds of each step's median latency, in ms. */
-  readonly steps: Readonly<Record<string, number>> | undefined;
-  /** Largest share of the machine used by other processes during any round, in percent. */
-  readonly maxOtherCpuPercent: number;
-}
-
-export function summarize(measurements: readonly Measurement[]): Summary[] {
-  return measurements
-    .map((measurement): Omit<Summary, 'cpuRatio'> => {
-      const baseline =
-        measurement.role === 'subject'
-          ? measurements.find((other) => other.scenario === measurement.scenario && other.role === 'baseline')
-          : undefined;
-      const perSecond = median(measurement.rounds.map((round) => round.perSecond));
-      let ratio: number | undefined;
-      let ratioRange: [number, number] | undefined;
-      if (baseline) {
-        ratio = perSecond / median(baseline.rounds.map((round) => round.perSecond));
-        const paired = measurement.rounds
-          .map((round, i) => round.perSecond / (baseline.rounds[i]?.perSecond ?? Number.NaN))
-          .filter((value) => Number.isFinite(value));
-        if (paired.length > 0) ratioRange = [Math.min(...paired), Math.max(...paired)];
-      }
-      return {
-        scenario: measurement.scenario,
-        target: measurement.target,
-        label: measurement.label,
-        role: measurement.role,
-        unit: measurement.unit,
-        perSecond,
-        p50: median(measurement.rounds.map((round) => round.p50)),
-        p99: median(measurement.rounds.map((round) => round.p99)),
-        errors: sum(measurement.rounds.map((round) => round.non2xx + round.errors)),
-        peakMB: measurement.peakMB,
-        ratio,
-        ratioRange,
-        perRound: measurement.rounds.map((round) => round.perSecond),
-        firstError: measurement.rounds.find((round) => round.firstError)?.firstError,
-        cpuPerOp: {
-          server: median(measurement.rounds.map((round) => round.cpuPerOp.server)),
-          postgres: optionalMedian(measurement.rounds.map((round) => round.cpuPerOp.postgres)),
-          redis: optionalMedian(measurement.rounds.map((round) => round.cpuPerOp.redis)),
-          loader: median(measurement.rounds.map((round) => round.cpuPerOp.loader)),
-        },
-        steps: medianSteps(measurement.rounds),
-        maxOtherCpuPercent: Math.max(...measurement.rounds.map((round) => round.otherCpuPercent + round.stealPercent)),
-      };
-    })
-    .map((summary, _i, all) => {
-      const baseline =
-        summary.role === 'subject' ? all.find((other) => other.scenario === summary.scenario && other.role === 'baseline') : undefined;
-      return { ...summary, cpuRatio: baseline ? totalCpu(baseline.cpuPerOp) / totalCpu(summary.cpuPerOp) : undefined };
-    });
-}
-
-const totalCpu = (cpu: CpuPerOp): number => cpu.server + (cpu.postgres ?? 0) + (cpu.redis ?? 0);
-
-function medianSteps(rounds: readonly RoundResult[]): Record<string, number> | undefined {
-  const names = [...new Set(rounds.flatMap((round) => Object.keys(round.steps ?? {})))];
-  if (names.length === 0) return undefined;
-  return Object.fromEntries(names.map((name) => [name, median(rounds.map((round) => round.steps?.[name] ?? Number.NaN))]));
-}
-
-export const stepRows = (summaries: readonly Summary[]): string[][] =>
-  summaries.flatMap((summary) =>
-    Object.entries(summary.steps ?? {}).map(([step, ms]) => [summary.label, step, Number.isFinite(ms) ? ms.toFixed(1) : '-']),
-  );
-
-export const STEP_HEADER = ['target', 'login step', 'median ms'];
-
-function optionalMedian(values: readonly (number | undefined)[]): number | undefined {
-  const present = values.filter((value): value is number => value !== undefined);
-  return present.length > 0 ? median(present) : undefined;
-}
+/** The tables, the goals, and where they go: stdout as text (and Markdown), and a JSON file. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, hostname, release, totalmem } from 'node:os';
+import { dirname, join } from 'node:path';
+import { log } from './log.ts';
+import { describeOptions, type BenchOptions } from './options.ts';
+import { RESULTS } from './paths.ts';
+import { totalCpu, type Measurement, type Summary } from './rounds.ts';
+import type { Target } from './targets.ts';
+import { readMemory } from './usage.ts';
 
 export interface MemoryRow {
   readonly label: string;
@@ -151,66 +25,162 @@ export interface Goal {
   readonly judged?: boolean;
 }
 
+interface Table {
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/** Idle, peak (over start-up and every scenario) and current RSS of every target. */
+export const memoryRows = (targets: Iterable<Target>, measurements: readonly Measurement[]): MemoryRow[] =>
+  [...targets].map((target) => ({
+    label: target.label,
+    idleMB: target.idle.rssMB,
+    peakMB: Math.max(target.idle.peakMB, ...measurements.filter((m) => m.target === target.id).map((m) => m.peakMB)),
+    endMB: readMemory(target.process.pid).rssMB,
+  }));
+
+export function evaluateGoals(summaries: readonly Summary[], postgresIdleMB: number | undefined, smoke: boolean): Goal[] {
+  const find = (scenario: string, target: string) =>
+    summaries.find((summary) => summary.scenario === scenario && summary.target === target);
+  const logins = find('login', 'postgres')?.perSecond;
+  const goals: Goal[] = [
+    ratioGoal('client credentials, pg+redis vs bare oidc-provider', find('client-credentials', 'postgres'), 0.85),
+    ratioGoal('demo API vs bare Koa', find('demo-api', 'demo-api'), 0.75),
+    {
+      name: 'complete password logins, pg+redis',
+      target: '>= 60 logins/s',
+      measured: logins === undefined ? '-' : `${logins.toFixed(1)} logins/s`,
+      met: logins === undefined ? undefined : logins >= 60,
+    },
+    {
+      name: 'idle RSS after start, pg+redis',
+      target: '< 150 MB',
+      measured: postgresIdleMB === undefined ? '-' : `${postgresIdleMB.toFixed(0)} MB`,
+      met: postgresIdleMB === undefined ? undefined : postgresIdleMB < 150,
+    },
+  ];
+  return smoke ? goals.map((goal) => ({ ...goal, met: undefined, judged: false })) : goals;
+}
+
+function ratioGoal(name: string, summary: Summary | undefined, minimum: number): Goal {
+  const ratio = summary?.ratio;
+  if (ratio === undefined) return { name, target: `>= ${minimum}x`, measured: '-', met: undefined };
+  const measured = `${ratio.toFixed(2)}x (${summary!.perSecond.toFixed(0)} req/s; CPU ratio ${summary!.cpuRatio?.toFixed(2)}x)`;
+  return { name, target: `>= ${minimum}x`, measured, met: ratio >= minimum };
+}
+
+export interface Report {
+  readonly summaries: readonly Summary[];
+  readonly memory: readonly MemoryRow[];
+  readonly goals: readonly Goal[];
+}
+
+export function printReport(report: Report, options: BenchOptions): void {
+  const { summaries } = report;
+  const steps = stepsTable(summaries);
+  const lines = [
+    '',
+    `Portcullis benchmark  ${new Date().toISOString()}`,
+    describeMachine(),
+    describeOptions(options),
+    '',
+    textTable(resultsTable(summaries)),
+    '',
+    'CPU ms per operation (median over rounds):',
+    textTable(cpuTable(summaries)),
+    '',
+    ...(steps.rows.length > 0 ? ['Login flow, latency of each step under load:', textTable(steps), ''] : []),
+    textTable(memoryTable(report.memory)),
+    '',
+    textTable(goalsTable(report.goals)),
+    '',
+    ...summaries
+      .filter((summary) => summary.errors > 0)
+      .map((summary) => `! ${summary.scenario} / ${summary.label}: ${summary.errors} errors, first: ${summary.firstError ?? 'n/a'}`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+  if (options.markdown) {
+    const tables = [resultsTable(summaries), cpuTable(summaries), memoryTable(report.memory), goalsTable(report.goals)];
+    process.stdout.write(`\n${tables.map(markdownTable).join('\n\n')}\n`);
+  }
+}
+
+/** Everything, every round included, to --json (default bench/results/latest.json). */
+export function writeJson(report: Report, measurements: readonly Measurement[], runId: string, options: BenchOptions): void {
+  const path = options.jsonPath ?? join(RESULTS, 'latest.json');
+  mkdirSync(dirname(path), { recursive: true });
+  const { summaries, memory, goals } = report;
+  writeFileSync(
+    path,
+    `${JSON.stringify({ runId, machine: describeMachine(), options, summaries, memory, goals, measurements }, null, 2)}\n`,
+  );
+  log(`results written to ${path}`);
+}
+
+function describeMachine(): string {
+  const cpu = cpus();
+  return `${hostname()}: ${cpu.length} x ${cpu[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, Node ${process.version}`;
+}
+
 const fixed = (value: number | undefined, digits: number): string =>
   value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
 const rate = (value: number): string => (!Number.isFinite(value) ? '-' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const cpuMs = (value: number | undefined): string =>
+  value === undefined || !Number.isFinite(value) ? '-' : value < 10 ? value.toFixed(3) : value.toFixed(1);
+const ratioText = (value: number | undefined): string => (value === undefined ? '' : `${value.toFixed(2)}x`);
 
-export function resultRows(summaries: readonly Summary[]): string[][] {
-  return summaries.map((summary) => [
-    summary.scenario,
-    summary.label,
-    `${rate(summary.perSecond)} ${summary.unit}`,
-    fixed(summary.p50, summary.unit === 'logins/s' ? 0 : 2),
-    fixed(summary.p99, summary.unit === 'logins/s' ? 0 : 2),
-    String(summary.errors),
-    fixed(summary.peakMB, 0),
-    summary.ratio === undefined ? '' : `${summary.ratio.toFixed(2)}x`,
-    summary.ratioRange ? `${summary.ratioRange[0].toFixed(2)}-${summary.ratioRange[1].toFixed(2)}` : '',
-    summary.cpuRatio === undefined ? '' : `${summary.cpuRatio.toFixed(2)}x`,
-    Number.isFinite(summary.maxOtherCpuPercent) ? `${Math.max(0, summary.maxOtherCpuPercent).toFixed(0)}%` : '-',
-  ]);
-}
+type Column = readonly [header: string, cell: (summary: Summary) => string];
 
-export const CPU_HEADER = ['scenario', 'target', 'server', 'postgres', 'redis', 'server+pg+redis', 'load generator'];
+const latency = (summary: Summary, value: number) => fixed(value, summary.unit === 'logins/s' ? 0 : 2);
 
-export function cpuRows(summaries: readonly Summary[]): string[][] {
-  const ms = (value: number | undefined) =>
-    value === undefined || !Number.isFinite(value) ? '-' : value < 10 ? value.toFixed(3) : value.toFixed(1);
-  return summaries.map((summary) => {
-    const cpu = summary.cpuPerOp;
-    return [summary.scenario, summary.label, ms(cpu.server), ms(cpu.postgres), ms(cpu.redis), ms(totalCpu(cpu)), ms(cpu.loader)];
-  });
-}
-
-export const RESULT_HEADER = [
-  'scenario',
-  'target',
-  'median rate',
-  'p50 ms',
-  'p99 ms',
-  'errors',
-  'peak RSS MB',
-  'ratio',
-  'per-round ratios',
-  'CPU ratio',
-  'other load',
+const RESULT_COLUMNS: readonly Column[] = [
+  ['scenario', (summary) => summary.scenario],
+  ['target', (summary) => summary.label],
+  ['median rate', (summary) => `${rate(summary.perSecond)} ${summary.unit}`],
+  ['p50 ms', (summary) => latency(summary, summary.p50)],
+  ['p99 ms', (summary) => latency(summary, summary.p99)],
+  ['errors', (summary) => String(summary.errors)],
+  ['peak RSS MB', (summary) => fixed(summary.peakMB, 0)],
+  ['ratio', (summary) => ratioText(summary.ratio)],
+  ['per-round ratios', ({ ratioRange: range }) => (range ? `${range[0].toFixed(2)}-${range[1].toFixed(2)}` : '')],
+  ['CPU ratio', (summary) => ratioText(summary.cpuRatio)],
+  ['other load', ({ maxOtherCpuPercent: other }) => (Number.isFinite(other) ? `${Math.max(0, other).toFixed(0)}%` : '-')],
 ];
-export const MEMORY_HEADER = ['process', 'idle RSS MB (after start)', 'peak RSS MB (VmHWM)', 'RSS MB at end'];
-export const GOAL_HEADER = ['goal', 'target', 'measured', 'status'];
 
-export const memoryRows = (rows: readonly MemoryRow[]): string[][] =>
-  rows.map((row) => [row.label, fixed(row.idleMB, 0), fixed(row.peakMB, 0), fixed(row.endMB, 0)]);
+const resultsTable = (summaries: readonly Summary[]): Table => ({
+  header: RESULT_COLUMNS.map(([header]) => header),
+  rows: summaries.map((summary) => RESULT_COLUMNS.map(([, cell]) => cell(summary))),
+});
 
-export const goalRows = (goals: readonly Goal[]): string[][] =>
-  goals.map((goal) => [
-    goal.name,
-    goal.target,
-    goal.measured,
-    goal.judged === false ? 'not judged (smoke)' : goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'MISSED',
-  ]);
+const cpuTable = (summaries: readonly Summary[]): Table => ({
+  header: ['scenario', 'target', 'server', 'postgres', 'redis', 'server+pg+redis', 'load generator'],
+  rows: summaries.map(({ scenario, label, cpuPerOp: cpu }) => [
+    scenario,
+    label,
+    ...[cpu.server, cpu.postgres, cpu.redis, totalCpu(cpu), cpu.loader].map(cpuMs),
+  ]),
+});
 
-/** A plain-text table: left-aligned text, right-aligned numbers. */
-export function textTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+const stepsTable = (summaries: readonly Summary[]): Table => ({
+  header: ['target', 'login step', 'median ms'],
+  rows: summaries.flatMap((summary) => Object.entries(summary.steps ?? {}).map(([step, ms]) => [summary.label, step, fixed(ms, 1)])),
+});
+
+const memoryTable = (rows: readonly MemoryRow[]): Table => ({
+  header: ['process', 'idle RSS MB (after start)', 'peak RSS MB (VmHWM)', 'RSS MB at end'],
+  rows: rows.map((row) => [row.label, fixed(row.idleMB, 0), fixed(row.peakMB, 0), fixed(row.endMB, 0)]),
+});
+
+const goalsTable = (goals: readonly Goal[]): Table => ({
+  header: ['goal', 'target', 'measured', 'status'],
+  rows: goals.map((goal) => [goal.name, goal.target, goal.measured, goalStatus(goal)]),
+});
+
+const goalStatus = (goal: Goal): string =>
+  goal.judged === false ? 'not judged (smoke)' : goal.met === undefined ? 'not measured' : goal.met ? 'met' : 'MISSED';
+
+/** Left-aligned text, right-aligned numbers. */
+function textTable({ header, rows }: Table): string {
   const widths = header.map((title, i) => Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)));
   const numeric = header.map((_, i) => rows.length > 0 && rows.every((row) => /^[-\d.,x %]*(req\/s|logins\/s)?$/.test(row[i] ?? '')));
   const line = (cells: readonly string[]) =>
@@ -221,7 +191,7 @@ export function textTable(header: readonly string[], rows: readonly (readonly st
   return [line(header), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+function markdownTable({ header, rows }: Table): string {
   const line = (cells: readonly string[]) => `| ${cells.map((cell) => cell.replace(/\|/g, '\\|')).join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }

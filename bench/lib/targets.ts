@@ -1,21 +1,164 @@
-/** Names shared by the orchestrator and the processes it measures. */
+/** The processes measured: Portcullis in each mode, the bare oidc-provider, the demo API and bare Koa. */
+import { mkdirSync } from 'node:fs';
+import type { Agent } from 'node:http';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { MintReply, MintRequest } from '../baselines/bare-provider.ts';
+import type { Scripts } from './build.ts';
+import type { Cleanups } from './cleanups.ts';
+import { BENCH_RESOURCE, BENCH_SCOPE } from './fixtures.ts';
+import { basicAuth, form } from './http.ts';
+import { log } from './log.ts';
+import { login, type LoginTarget } from './login-flow.ts';
+import type { BenchOptions, Mode } from './options.ts';
+import { mintByLogin, portcullisEnv, seedThroughCli, useThrowawayStores, type Client } from './portcullis.ts';
+import { freePort, startServer, type ServerProcess, type StartOptions } from './processes.ts';
+import { readMemory, type HelperPids, type Memory } from './usage.ts';
 
-/** The resource (RFC 8707) registered on every authorization server under test. */
-export const BENCH_RESOURCE = 'https://api.bench.example';
-export const BENCH_SCOPE = 'api:read';
-export const BENCH_REDIRECT_URI = 'http://127.0.0.1:9/cb';
-export const BENCH_EMAIL = 'user@bench.example';
-export const BENCH_PASSWORD = 'correct horse battery staple';
-/** What a user login asks for: an ID token, userinfo claims and a refresh token. */
-export const BENCH_USER_SCOPE = 'openid email profile offline_access';
+export type TargetId = Mode | 'bare-provider' | 'demo-api' | 'bare-koa';
 
-/** Asks the bare oidc-provider baseline to mint user tokens in-process. */
-export interface MintRequest {
-  readonly kind: 'refresh' | 'access';
-  readonly count: number;
+export interface Target {
+  readonly id: TargetId;
+  readonly label: string;
+  readonly process: ServerProcess;
+  /** Memory once settled after start-up, before any traffic. */
+  readonly idle: Memory;
+  readonly client?: Client;
+  /** Fresh user refresh tokens (offline_access), each from its own grant. */
+  mintRefreshTokens?(count: number): Promise<string[]>;
+  /** An access token this target accepts: a user's opaque token, or a JWT for the APIs. */
+  mintAccessToken?(): Promise<string>;
+  helperPids?(): Promise<HelperPids>;
 }
 
-export type MintReply =
-  | { readonly type: 'minted'; readonly tokens: string[] }
-  | { readonly type: 'mint-error'; readonly message: string }
-  | { readonly type: 'ready'; readonly origin: string };
+export interface TargetContext {
+  readonly options: BenchOptions;
+  readonly scripts: Scripts;
+  /** Temporary folder: working directory and data directories. */
+  readonly work: string;
+  readonly profileDir: string;
+  readonly cleanups: Cleanups;
+  readonly agent: Agent;
+}
+
+/** Every Portcullis mode (the first issues the APIs' JWT), then the other targets in `wanted`. */
+export async function startTargets(wanted: ReadonlySet<TargetId>, context: TargetContext): Promise<Map<TargetId, Target>> {
+  const targets = new Map<TargetId, Target>();
+  for (const mode of context.options.modes) targets.set(mode, await startPortcullis(mode, context));
+  if (wanted.has('bare-provider')) targets.set('bare-provider', await startBareProvider(context));
+  if (wanted.has('demo-api') || wanted.has('bare-koa')) {
+    const issuer = targets.get(context.options.modes[0]!)!;
+    const jwt = await clientCredentialsToken(issuer);
+    if (wanted.has('demo-api')) targets.set('demo-api', await startDemoApi(issuer.process.origin, jwt, context));
+    if (wanted.has('bare-koa')) targets.set('bare-koa', await startBareKoa(jwt, context));
+  }
+  return targets;
+}
+
+async function startPortcullis(mode: Mode, context: TargetContext): Promise<Target> {
+  const origin = await freeOrigin();
+  const dataDir = join(context.work, mode);
+  mkdirSync(dataDir, { recursive: true });
+  const stores = mode === 'postgres' ? await useThrowawayStores(context.options, context.cleanups) : undefined;
+  const env = { ...baseEnv(), ...portcullisEnv(origin, dataDir), ...stores?.env };
+  const label = mode === 'postgres' ? 'portcullis pg+redis' : 'portcullis embedded';
+  const start = { script: context.scripts.server, env: { ...env, ...context.options.serverEnv }, origin, readyPath: '/readyz' };
+  const started = await startMeasured(mode, label, start, context);
+  const client = await seedThroughCli(env, context.work);
+  const user: LoginTarget = { issuer: origin, client };
+  return {
+    id: mode,
+    label,
+    ...started,
+    client,
+    mintAccessToken: async () => (await login(context.agent, user)).accessToken,
+    mintRefreshTokens: (count) => mintByLogin(context.agent, user, count),
+    ...(stores ? { helperPids: stores.helperPids } : {}),
+  };
+}
+
+async function startBareProvider(context: TargetContext): Promise<Target> {
+  const origin = await freeOrigin();
+  const client = { id: 'bench-baseline', secret: 'bench-baseline-secret-0123456789abcdef0123' };
+  const env = {
+    ...baseEnv(),
+    NODE_ENV: 'production',
+    BENCH_PORT: new URL(origin).port,
+    BENCH_CLIENT_ID: client.id,
+    BENCH_CLIENT_SECRET: client.secret,
+    BENCH_RESOURCE,
+    BENCH_SCOPE,
+  };
+  const label = 'bare oidc-provider (memory)';
+  const started = await startMeasured('bare-provider', label, { script: context.scripts.bareProvider, env, origin, ipc: true }, context);
+  const mint = (request: MintRequest) => mintInProcess(started.process, request);
+  return {
+    id: 'bare-provider',
+    label,
+    ...started,
+    client,
+    mintRefreshTokens: (count) => mint({ kind: 'refresh', count }),
+    mintAccessToken: async () => (await mint({ kind: 'access', count: 1 }))[0]!,
+  };
+}
+
+async function startDemoApi(issuer: string, jwt: string, context: TargetContext): Promise<Target> {
+  const origin = await freeOrigin();
+  const env = { ...baseEnv(), NODE_ENV: 'development', PORT: new URL(origin).port, ISSUER: issuer, AUDIENCE: BENCH_RESOURCE };
+  const label = 'demo API (JWT)';
+  const started = await startMeasured('demo-api', label, { script: context.scripts.demoApi, env, origin, readyPath: '/healthz' }, context);
+  return { id: 'demo-api', label, ...started, mintAccessToken: async () => jwt };
+}
+
+async function startBareKoa(jwt: string, context: TargetContext): Promise<Target> {
+  const origin = await freeOrigin();
+  const env = { ...baseEnv(), NODE_ENV: 'production', BENCH_PORT: new URL(origin).port };
+  const label = 'bare Koa hello world';
+  const started = await startMeasured('bare-koa', label, { script: context.scripts.bareKoa, env, origin }, context);
+  return { id: 'bare-koa', label, ...started, mintAccessToken: async () => jwt };
+}
+
+const freeOrigin = async (): Promise<string> => `http://127.0.0.1:${await freePort()}`;
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const names = ['PATH', 'HOME', 'TMPDIR', 'LANG', 'TZ'].filter((name) => process.env[name] !== undefined);
+  return Object.fromEntries(names.map((name) => [name, process.env[name]]));
+}
+
+/** Starts a server (with --cpu-prof under --profile), stopped with the run's cleanups; idle memory 2 s later. */
+async function startMeasured(id: TargetId, label: string, start: Omit<StartOptions, 'name' | 'cwd'>, context: TargetContext) {
+  log(`starting ${label} on ${start.origin}`);
+  const profile = context.options.profile ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(context.profileDir, id)}` } : {};
+  const server = await startServer({ ...start, name: label, cwd: context.work, env: { ...start.env, ...profile } });
+  context.cleanups.add(() => server.stop());
+  await sleep(context.options.smoke ? 500 : 2000);
+  return { process: server, idle: readMemory(server.pid) };
+}
+
+async function mintInProcess(server: ServerProcess, request: MintRequest): Promise<string[]> {
+  const reply = await new Promise<MintReply>((resolve, reject) => {
+    const onReply = (message: MintReply) => {
+      clearTimeout(timer);
+      resolve(message);
+    };
+    const timer = setTimeout(() => {
+      server.child.off('message', onReply);
+      reject(new Error('bare provider did not mint in time'));
+    }, 30_000);
+    server.child.once('message', onReply);
+    server.child.send(request);
+  });
+  if (reply.type !== 'minted') throw new Error(`bare provider could not mint tokens: ${reply.message}`);
+  return reply.tokens;
+}
+
+async function clientCredentialsToken(issuer: Target): Promise<string> {
+  const response = await fetch(new URL('/token', issuer.process.origin), {
+    method: 'POST',
+    headers: { authorization: basicAuth(issuer.client!.id, issuer.client!.secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: form({ grant_type: 'client_credentials', resource: BENCH_RESOURCE, scope: BENCH_SCOPE }),
+  });
+  const body = (await response.json()) as { access_token?: string };
+  if (response.status !== 200 || !body.access_token) throw new Error(`client credentials for the demo API failed: ${response.status}`);
+  return body.access_token;
+}

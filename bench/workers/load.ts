@@ -1,12 +1,13 @@
 /**
- * Load generator, run in its own process (forked by bench/run.ts) so that it never shares an event
+ * Load generator, run in its own process (forked by lib/load.ts) so that it never shares an event
  * loop with the server it measures. Receives one LoadJob over IPC, answers with one LoadResult.
  */
 import autocannon, { type AutocannonRequest } from 'autocannon';
-import type { HttpLoadJob, LoadJob, LoadResult, LoginLoadJob, WorkerMessage } from '../lib/jobs.ts';
 import { keepAliveAgent } from '../lib/http.ts';
+import type { HttpLoadJob, LoadJob, LoadResult, LoginLoadJob, WorkerMessage } from '../lib/load.ts';
 import { login } from '../lib/login-flow.ts';
-import { LatencyRecorder } from '../lib/stats.ts';
+
+type LoadFigures = Omit<LoadResult, 'loaderCpuMs' | 'loaderProcessCpuMs'>;
 
 const reply = (message: WorkerMessage) =>
   new Promise<void>((resolve) => {
@@ -34,7 +35,7 @@ process.once('message', (job: LoadJob) => {
   );
 });
 
-async function runHttp(job: HttpLoadJob): Promise<Omit<LoadResult, 'loaderCpuMs' | 'loaderProcessCpuMs'>> {
+async function runHttp(job: HttpLoadJob): Promise<LoadFigures> {
   const latency = new LatencyRecorder();
   let firstError: string | undefined;
   const request: AutocannonRequest = {
@@ -99,7 +100,7 @@ async function runHttp(job: HttpLoadJob): Promise<Omit<LoadResult, 'loaderCpuMs'
  * jar) doing authorize, login form (argon2id), consent and code exchange. Only logins that finish
  * inside the window count; the window is closed before in-flight logins are awaited.
  */
-async function runLogins(job: LoginLoadJob): Promise<Omit<LoadResult, 'loaderCpuMs' | 'loaderProcessCpuMs'>> {
+async function runLogins(job: LoginLoadJob): Promise<LoadFigures> {
   const agent = keepAliveAgent(job.concurrency);
   const latency = new LatencyRecorder();
   const started = performance.now();
@@ -148,4 +149,31 @@ async function runLogins(job: LoginLoadJob): Promise<Omit<LoadResult, 'loaderCpu
     steps: Object.fromEntries([...steps].map(([step, recorder]) => [step, recorder.percentile(50)])),
     ...(firstError === undefined ? {} : { firstError }),
   };
+}
+
+/** Latency samples in milliseconds; keeps a uniform random sample once more than `capacity` arrive. */
+class LatencyRecorder {
+  readonly #samples: Float64Array;
+  #seen = 0;
+
+  constructor(capacity = 1_000_000) {
+    this.#samples = new Float64Array(capacity);
+  }
+
+  record(ms: number): void {
+    const capacity = this.#samples.length;
+    if (this.#seen < capacity) this.#samples[this.#seen] = ms;
+    else {
+      const slot = Math.floor(Math.random() * (this.#seen + 1));
+      if (slot < capacity) this.#samples[slot] = ms;
+    }
+    this.#seen += 1;
+  }
+
+  percentile(p: number): number {
+    const count = Math.min(this.#seen, this.#samples.length);
+    if (count === 0) return Number.NaN;
+    const sorted = this.#samples.slice(0, count).sort();
+    return sorted[Math.min(count - 1, Math.max(0, Math.ceil((p / 100) * count) - 1))] ?? Number.NaN;
+  }
 }

@@ -8,5 +8,5 @@ const app = new Koa();
 app.use((ctx) => {
   ctx.body = { sub: 'hello', client_id: 'world', scope: 'api:read' };
 });
-app.listen(Number(process.env.BENCH_PORT ?? 0), '127.0.0.1');
+app.listen(Number(process.env.BENCH_PORT), '127.0.0.1');
 process.on('SIGTERM', () => process.exit(0));

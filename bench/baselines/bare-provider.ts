@@ -3,22 +3,28 @@
  * client in `clients`, the features the measured endpoints need (clientCredentials, introspection,
  * userinfo), and the same token shapes Portcullis issues: RS256 (2048-bit) signatures, a JWT access
  * token for the registered resource, refresh token rotation. No database, no Redis, no Portcullis
- * middleware. Forked by bench/run.ts: reports { type: 'ready', origin } over IPC, then mints user
- * tokens on request (there is no login UI here; minting in-process skips only the login itself).
+ * middleware. Started by bench/lib/targets.ts, which asks it over IPC to mint user tokens (there is no
+ * login UI here; minting in-process skips only the login itself). Run as plain JavaScript from the
+ * private build too, so it imports nothing at run time from the benchmark.
  */
 import { once } from 'node:events';
 import { createServer } from 'node:http';
 import { exportJWK, generateKeyPair } from 'jose';
 import Provider, { type Configuration } from 'oidc-provider';
-// Only type imports from the benchmark: this file is also run as plain JavaScript (see lib/build.ts).
-import type { MintReply, MintRequest } from '../lib/targets.ts';
 
-const port = Number(process.env.BENCH_PORT ?? 0);
+export interface MintRequest {
+  readonly kind: 'refresh' | 'access';
+  readonly count: number;
+}
+
+export type MintReply = { readonly type: 'minted'; readonly tokens: string[] } | { readonly type: 'mint-error'; readonly message: string };
+
+const port = Number(process.env.BENCH_PORT);
 const host = '127.0.0.1';
-const clientId = process.env.BENCH_CLIENT_ID ?? 'bench-baseline';
-const clientSecret = process.env.BENCH_CLIENT_SECRET ?? 'bench-baseline-secret-0123456789abcdef';
-const resource = process.env.BENCH_RESOURCE ?? 'https://api.bench.example';
-const resourceScope = process.env.BENCH_SCOPE ?? 'api:read';
+const clientId = process.env.BENCH_CLIENT_ID!;
+const clientSecret = process.env.BENCH_CLIENT_SECRET!;
+const resource = process.env.BENCH_RESOURCE!;
+const resourceScope = process.env.BENCH_SCOPE!;
 const redirectUri = 'http://127.0.0.1:9/cb';
 const accountId = 'bench-account';
 const userScope = 'openid email profile offline_access';
@@ -96,4 +102,3 @@ process.on('message', (request: MintRequest) => {
 });
 process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));
-process.send?.({ type: 'ready', origin: `http://${host}:${port}` });

@@ -1,0 +1,17 @@
+import type { BenchOptions } from '../lib/options.ts';
+import type { TargetId } from '../lib/targets.ts';
+import { clientCredentials } from './client-credentials.ts';
+import { demoApi } from './demo-api.ts';
+import { introspection } from './introspection.ts';
+import { login } from './login.ts';
+import { refresh } from './refresh.ts';
+import type { Scenario } from './scenario.ts';
+import { userinfo } from './userinfo.ts';
+
+const SCENARIOS: readonly Scenario[] = [clientCredentials, refresh, introspection, userinfo, login, demoApi];
+
+export const chosenScenarios = (options: BenchOptions): Scenario[] =>
+  SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id));
+
+/** The targets a scenario measures, its baseline last. */
+export const targetIdsOf = (scenario: Scenario): TargetId[] => [...scenario.subjects, ...(scenario.baseline ? [scenario.baseline] : [])];
