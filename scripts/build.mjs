@@ -1,13 +1,25 @@
-// Transpiles src/ to dist/ (type stripping ahead of time) so the server starts without Node's
-// runtime TypeScript support, which costs about 18 MB of resident memory. Types are checked by
+// Transpiles src/ (type stripping ahead of time) so a process starts without Node's runtime
+// TypeScript support, which costs about 18 MB of resident memory. Types are checked by
 // `npm run typecheck`, not here.
+//   node scripts/build.mjs [folder]     (default: dist)
+// Each entry point builds into a folder of its own (`npm start`: dist/, `npm run start:api`:
+// dist-demo-api/), so building one never empties the folder another running process loads its
+// modules from. The folder sits directly in the project folder: the built code finds views/,
+// prisma/ and package.json one level up, as the sources do.
 import { mkdir, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
 
 const root = new URL('..', import.meta.url).pathname;
 const src = join(root, 'src');
-const out = join(root, 'dist');
+const [folder = 'dist', ...extra] = process.argv.slice(2);
+if (extra.length > 0 || !/^dist(-[a-z0-9-]+)?$/.test(folder)) {
+  process.stderr.write(
+    `usage: node scripts/build.mjs [folder]  (folder: "dist" or "dist-<name>", in the project folder; got ${process.argv.slice(2).join(' ')})\n`,
+  );
+  process.exit(2);
+}
+const out = join(root, folder);
 
 async function* tsFiles(dir) {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
@@ -34,4 +46,4 @@ for await (const file of tsFiles(src)) {
   await writeFile(target, outputText);
   count += 1;
 }
-process.stdout.write(`built ${count} files into dist/\n`);
+process.stdout.write(`built ${count} files into ${folder}/\n`);

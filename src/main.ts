@@ -4,6 +4,7 @@ import { startAdminSocket } from './cli/admin-socket.ts';
 import { clientsNeedingAudience } from './clients/upgrade-notice.ts';
 import { createLogger } from './observability/logger.ts';
 import { startServer } from './server.ts';
+import { startAdminServer } from './admin/admin-server.ts';
 import { openServices } from './services.ts';
 
 const config = loadConfigOrExit('portcullis');
@@ -20,17 +21,25 @@ try {
   process.exit(1);
 }
 
-const running = await startServer(services).catch(async (error: NodeJS.ErrnoException) => {
+/** One clear line instead of a stack trace when a listener cannot open. */
+const listenFailure = (what: { port: number; host: string; portVariable: string; hostVariable: string }) => async (error: NodeJS.ErrnoException): Promise<never> => {
   const message =
     error.code === 'EADDRINUSE'
-      ? `port ${config.port} on ${config.host} is already in use: stop what uses it or set PORT (and HOST) to another address`
+      ? `port ${what.port} on ${what.host} is already in use: stop what uses it or set ${what.portVariable} (and ${what.hostVariable}) to another address`
       : error.code === 'EACCES'
-        ? `not allowed to listen on port ${config.port}: choose a PORT above 1023 or run with the needed privilege`
-        : `could not listen on ${config.host}:${config.port}: ${error.message}`;
+        ? `not allowed to listen on port ${what.port}: choose a ${what.portVariable} above 1023 or run with the needed privilege`
+        : `could not listen on ${what.host}:${what.port}: ${error.message}`;
   logger.fatal({ code: error.code }, `could not start: ${message}`);
   await services.close();
   process.exit(1);
+};
+
+const running = await startServer(services).catch(listenFailure({ port: config.port, host: config.host, portVariable: 'PORT', hostVariable: 'HOST' }));
+const admin = await startAdminServer(services).catch(async (error: NodeJS.ErrnoException) => {
+  await running.close();
+  return listenFailure({ port: config.admin.port, host: config.admin.host, portVariable: 'ADMIN_PORT', hostVariable: 'ADMIN_HOST' })(error);
 });
+const stopPruningAudit = services.audit.startPruning();
 const needingAudience = await clientsNeedingAudience(services.db.sql).catch(() => []);
 if (needingAudience.length > 0) {
   logger.warn(
@@ -40,8 +49,8 @@ if (needingAudience.length > 0) {
 }
 const adminSocket = services.db.kind === 'embedded' ? await startAdminSocket(services) : undefined;
 logger.info(
-  { issuer: config.issuer, url: running.url, database: services.db.kind, store: services.store.kind },
-  `Portcullis listening on ${running.url} (issuer ${config.issuer})`,
+  { issuer: config.issuer, url: running.url, admin: admin.url, database: services.db.kind, store: services.store.kind },
+  `Portcullis listening on ${running.url} (issuer ${config.issuer}); admin API on ${admin.url}`,
 );
 
 let stopping = false;
@@ -51,7 +60,8 @@ const shutdown = async (signal: string) => {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
-  await running.close();
+  stopPruningAudit();
+  await Promise.all([running.close(), admin.close()]);
   await adminSocket?.close();
   await services.close();
   process.exit(0);

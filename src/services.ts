@@ -15,10 +15,31 @@ import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { createProvider } from './oidc/provider.ts';
-import { loadOrCreateSigningKeys } from './oidc/signing-keys.ts';
+import { openSigningKeys } from './keys/open-signing-keys.ts';
+import type { ProviderHandle } from './keys/provider-handle.ts';
+import type { SigningKeyService } from './keys/signing-key-service.ts';
 import { ResourceRegistry, type Resource } from './resources/resource-registry.ts';
 import { createLocalChangeFeed, createRedisChangeFeed } from './cache/change-feed.ts';
 import { LookupCache } from './cache/lookup-cache.ts';
+import { AuditLog } from './audit/audit-log.ts';
+import { createSecurityEvents, type SecurityEvents } from './audit/security-events.ts';
+import { clientOperations, type ClientOperations } from './management/client-operations.ts';
+import { keyOperations, type KeyOperations } from './management/key-operations.ts';
+import { registrationOperations, type RegistrationOperations } from './management/registration-operations.ts';
+import { auditDynamicRegistration } from './audit/registration-events.ts';
+import { resourceOperations, type ResourceOperations } from './management/resource-operations.ts';
+import { userOperations, type UserOperations } from './management/user-operations.ts';
+import { createMetrics, type Metrics } from './observability/metrics.ts';
+import { countIssuedTokens } from './observability/provider-metrics.ts';
+import { productManifest } from './version.ts';
+
+export interface Management {
+  readonly clients: ClientOperations;
+  readonly users: UserOperations;
+  readonly resources: ResourceOperations;
+  readonly keys: KeyOperations;
+  readonly registration: RegistrationOperations;
+}
 
 /** Everything the server and the CLI share, opened once and closed together. */
 export interface Services {
@@ -29,9 +50,18 @@ export interface Services {
   readonly accounts: AccountService;
   readonly clients: ClientRegistry;
   readonly resources: ResourceRegistry;
+  /** The provider serving now: a new instance replaces it when the signing keys change. */
   readonly provider: Provider;
+  readonly providerHandle: ProviderHandle;
+  readonly signingKeys: SigningKeyService;
   readonly views: Views;
   readonly cookieKeys: readonly string[];
+  readonly audit: AuditLog;
+  readonly metrics: Metrics;
+  /** What the CLI and the admin API do, audited: one service layer for both. */
+  readonly management: Management;
+  readonly securityEvents: SecurityEvents;
+  readonly version: string;
   close(): Promise<void>;
 }
 
@@ -62,10 +92,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     }
 
     const sealer = config.keyEncryptionKey ? createKeySealer(config.keyEncryptionKey) : undefined;
-    const { signingKeys, cookieKeys } = await db.sql.withExclusiveLock(async () => ({
-      signingKeys: await loadOrCreateSigningKeys(db.prisma, sealer),
-      cookieKeys: await resolveCookieKeys(db.prisma, config.cookieKeys, sealer),
-    }));
+    const cookieKeys = await db.sql.withExclusiveLock(() => resolveCookieKeys(db.prisma, config.cookieKeys, sealer));
 
     const store = openArtifactStore(config.redis, logger);
     closers.push(() => store.close());
@@ -78,35 +105,68 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const resourceCache = new LookupCache<Resource>({ ttlSeconds });
     const accountCache = new LookupCache<Account>({ ttlSeconds });
     const caches = { client: clientCache, resource: resourceCache, account: accountCache };
-    changes.onChange(({ kind, id }) => caches[kind].invalidate(id));
+    changes.onChange(({ kind, id }) => {
+      if (kind !== 'keys') caches[kind].invalidate(id);
+    });
     changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
     const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store);
-    const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes });
+    const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });
     const views = createViews();
     const clients = new ClientRegistry(db.prisma, {
       // The provider is built below with this registry as its client source; validation runs later.
-      validator: () => providerClientValidator(provider),
+      validator: () => providerClientValidator(keys.provider.current),
       cache: clientCache,
       changes,
       revoker: store,
       production: config.env === 'production',
+      adminResource: config.admin.resource,
     });
-    const provider = createProvider({
-      config,
-      store,
-      clients: new ClientAdapter(clients),
-      clientRegistry: clients,
-      accounts: accountRepository,
-      resources,
-      signingKeys,
-      cookieKeys,
-      views,
-      logger,
+    const clientAdapter = new ClientAdapter(clients);
+    // A new provider is built with every new key set (src/keys/provider-handle.ts).
+    const metrics = await createMetrics();
+    const audit = new AuditLog(db.prisma, logger, { retentionDays: config.auditRetentionDays });
+    const keys = await openSigningKeys({ config, db, sealer, changes, resources, logger }, (signingKeys) => {
+      const provider = createProvider({
+        config,
+        store,
+        clients: clientAdapter,
+        clientRegistry: clients,
+        accounts: accountRepository,
+        resources,
+        signingKeys,
+        cookieKeys,
+        views,
+        logger,
+      });
+      countIssuedTokens(provider, metrics);
+      auditDynamicRegistration(provider, audit);
+      return provider;
     });
+    closers.push(() => keys.close());
 
-    return { config, logger, db, store, accounts, clients, resources, provider, views, cookieKeys, close };
+    const management = {
+      clients: clientOperations(clients, audit),
+      users: userOperations(accounts, audit),
+      resources: resourceOperations(resources, audit),
+      keys: keyOperations(keys.service, audit),
+      registration: registrationOperations(() => keys.provider.current, audit, { mode: config.registration.mode }),
+    };
+
+    return {
+      ...{ config, logger, db, store, accounts, clients, resources, views, cookieKeys, close },
+      get provider() {
+        return keys.provider.current;
+      },
+      providerHandle: keys.provider,
+      signingKeys: keys.service,
+      audit,
+      metrics,
+      management,
+      securityEvents: createSecurityEvents(audit, metrics),
+      version: (await productManifest()).version,
+    };
   } catch (error) {
     await close();
     throw error;

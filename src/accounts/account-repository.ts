@@ -4,6 +4,7 @@ import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
 import { AppError } from '../errors/app-error.ts';
+import { afterPosition, toPage, type Page, type PageRequest } from '../db/keyset.ts';
 
 export interface Account {
   readonly id: string;
@@ -103,6 +104,25 @@ export class AccountRepository {
 
   list(): Promise<Account[]> {
     return this.#prisma.account.findMany({ orderBy: { createdAt: 'asc' }, select: PUBLIC_FIELDS });
+  }
+
+  /** A page in creation order; `email` filters on the exact (normalized) address. */
+  async page(request: PageRequest, filter: { email?: string | undefined } = {}): Promise<Page<Account>> {
+    const where = { ...(filter.email ? { email: normalizeEmail(filter.email) } : {}), ...afterPosition('id', request.after) };
+    const rows = await this.#prisma.account.findMany({ where, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }], take: request.limit + 1, select: PUBLIC_FIELDS });
+    return toPage(rows, request.limit, (row) => ({ createdAt: row.createdAt, key: row.id }));
+  }
+
+  count(filter: { email?: string | undefined } = {}): Promise<number> {
+    return this.#prisma.account.count({ where: filter.email ? { email: normalizeEmail(filter.email) } : {} });
+  }
+
+  /** Changes the profile fields an admin may set. */
+  async updateProfile(id: string, changes: { name?: string | null | undefined; emailVerified?: boolean | undefined }): Promise<Account> {
+    const data = { ...(changes.name !== undefined ? { name: changes.name } : {}), ...(changes.emailVerified !== undefined ? { emailVerified: changes.emailVerified } : {}) };
+    const account = await this.#prisma.account.update({ where: { id }, data, select: PUBLIC_FIELDS });
+    await this.#changed(id);
+    return account;
   }
 
   /** Disabling also ends every session and token issued so far, so enabling again revives nothing. */

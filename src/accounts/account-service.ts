@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { validate } from '../errors/validation.ts';
 import type { AccountRepository } from './account-repository.ts';
 import { type Account } from './account-repository.ts';
+import type { Page, PageRequest } from '../db/keyset.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -19,7 +20,20 @@ export const passwordSchema = newAccountSchema.shape.password;
 /** Ends what an account was issued: its sessions, grants and the tokens of those grants. */
 export interface SessionRevoker {
   revokeAccount(accountId: string): Promise<void>;
+  revokeAccountGrants(accountId: string): Promise<void>;
 }
+
+/** What an admin may change on an account in one request; each field optional. */
+export const accountChangesSchema = z
+  .object({
+    name: z.string().trim().min(1).max(200).nullable().optional(),
+    emailVerified: z.boolean().optional(),
+    disabled: z.boolean().optional(),
+    password: passwordSchema.optional(),
+  })
+  .strict();
+
+export type AccountChanges = z.input<typeof accountChangesSchema>;
 
 /** Account use cases shared by the login form and the CLI. */
 export class AccountService {
@@ -52,6 +66,36 @@ export class AccountService {
 
   list(): Promise<Account[]> {
     return this.#repository.list();
+  }
+
+  page(request: PageRequest, filter: { email?: string | undefined } = {}): Promise<Page<Account>> {
+    return this.#repository.page(request, filter);
+  }
+
+  count(filter: { email?: string | undefined } = {}): Promise<number> {
+    return this.#repository.count(filter);
+  }
+
+  /**
+   * Applies an admin's changes in one go: profile fields, then a password (which ends every session
+   * and grant), then enabling or disabling (disabling ends them too).
+   */
+  async update(reference: string, input: AccountChanges): Promise<Account> {
+    const changes = validate(accountChangesSchema, input);
+    let account = await this.#repository.resolve(reference);
+    if (changes.name !== undefined || changes.emailVerified !== undefined) {
+      account = await this.#repository.updateProfile(account.id, { name: changes.name, emailVerified: changes.emailVerified });
+    }
+    if (changes.password !== undefined) await this.setPassword(account.id, changes.password);
+    if (changes.disabled !== undefined && changes.disabled !== account.disabled) account = await this.setDisabled(account.id, changes.disabled);
+    return changes.password !== undefined ? this.#repository.resolve(account.id) : account;
+  }
+
+  /** Revokes every grant of the account (refresh tokens and opaque access tokens die); sessions stay. */
+  async revokeGrants(reference: string): Promise<Account> {
+    const account = await this.#repository.resolve(reference);
+    await this.#sessions?.revokeAccountGrants(account.id);
+    return account;
   }
 
   /** A new password ends every session and grant of the account, on every instance. */

@@ -13,6 +13,8 @@ export interface ArtifactStore {
   adapterFor(model: string): ArtifactAdapter;
   /** Destroys every Session and Grant of the account, and every token and code of those grants. */
   revokeAccount(accountId: string): Promise<void>;
+  /** Destroys every Grant of the account with its tokens and codes; its sessions stay signed in. */
+  revokeAccountGrants(accountId: string): Promise<void>;
   /**
    * Destroys every Grant of the client with its tokens and codes, and every stored artifact of the
    * client without a grant (client credentials tokens, pushed requests, interactions, device codes).
@@ -38,6 +40,7 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
       redis,
       adapterFor: (model) => artifacts.adapterFor(model),
       revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
+      revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
       revokeClient: (clientId) => artifacts.revokeClient(clientId),
       async ping() {
         const answer = await redis.ping();
@@ -57,6 +60,7 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
     redis: undefined,
     adapterFor: (model) => artifacts.adapterFor(model),
     revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
+    revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
     revokeClient: (clientId) => artifacts.revokeClient(clientId),
     async ping() {},
     async close() {

@@ -2,13 +2,14 @@ import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { AdapterPayload, ArtifactAdapter } from './models.ts';
 
 /**
- * oidc-provider's Client model, read through the client registry (cached, one owner): clients are
- * created by the CLI (or the admin API), never through the provider, so every write method refuses.
+ * oidc-provider's Client model, read through the client registry (cached, one owner). The provider
+ * writes only for dynamic registration (RFC 7591/7592), through the registry too, so secrets are
+ * hashed and deletion revokes, exactly as for clients an admin registers.
  */
 export class ClientAdapter implements ArtifactAdapter {
-  readonly #clients: Pick<ClientRegistry, 'find'>;
+  readonly #clients: Pick<ClientRegistry, 'find' | 'saveRegistered' | 'delete'>;
 
-  constructor(clients: Pick<ClientRegistry, 'find'>) {
+  constructor(clients: Pick<ClientRegistry, 'find' | 'saveRegistered' | 'delete'>) {
     this.#clients = clients;
   }
 
@@ -16,14 +17,14 @@ export class ClientAdapter implements ArtifactAdapter {
     return (await this.#clients.find(id))?.providerMetadata;
   }
 
-  upsert(): Promise<void> {
-    return readOnly();
+  upsert(id: string, payload: AdapterPayload): Promise<void> {
+    return this.#clients.saveRegistered(id, payload);
   }
   consume(): Promise<void> {
-    return readOnly();
+    return Promise.reject(new Error('clients are not consumable'));
   }
-  destroy(): Promise<void> {
-    return readOnly();
+  destroy(id: string): Promise<void> {
+    return this.#clients.delete(id);
   }
   async findByUid(): Promise<undefined> {
     return undefined;
@@ -32,8 +33,4 @@ export class ClientAdapter implements ArtifactAdapter {
     return undefined;
   }
   async revokeByGrantId(): Promise<void> {}
-}
-
-function readOnly(): Promise<never> {
-  return Promise.reject(new Error('clients are managed through the client registry, not the provider'));
 }

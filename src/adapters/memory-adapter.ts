@@ -215,6 +215,16 @@ export class MemoryArtifacts {
     revokeIndex(this.store, indexKey('account', accountId));
   }
 
+  async revokeAccountGrants(accountId: string): Promise<void> {
+    const key = indexKey('account', accountId);
+    const grants = this.store.indexMembers(key).filter((member) => parseMember(member).model === 'Grant');
+    for (const member of grants) {
+      revokeIndex(this.store, `grant:${parseMember(member).idDigest}`);
+      this.store.delete(member);
+    }
+    this.store.removeFromIndex(key, grants);
+  }
+
   async revokeClient(clientId: string): Promise<void> {
     revokeIndex(this.store, indexKey('client', clientId));
   }

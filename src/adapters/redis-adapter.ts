@@ -124,6 +124,17 @@ export class RedisArtifacts {
     await this.revokeIndex(this.keys.index('account', digest(accountId)));
   }
 
+  async revokeAccountGrants(accountId: string): Promise<void> {
+    const indexKey = this.keys.index('account', digest(accountId));
+    // An account's index holds its sessions and grants: few enough to read at once.
+    const grants = (await this.redis.zrange(indexKey, '0', '-1')).filter((member) => parseMember(member).model === 'Grant');
+    for (const member of grants) {
+      await this.revokeIndex(this.keys.index('grant', parseMember(member).idDigest));
+      await this.#deleteKeys([this.#keyOf(member)]);
+      await this.redis.zrem(indexKey, member);
+    }
+  }
+
   async revokeClient(clientId: string): Promise<void> {
     await this.revokeIndex(this.keys.index('client', digest(clientId)));
   }

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { RedisConnection } from '../redis/connection.ts';
 import type { Logger } from '../observability/logger.ts';
 
-export type ChangeKind = 'client' | 'resource' | 'account';
+/** Records whose caches are kept by id, and 'keys': the signing key set (src/keys/key-set-watcher.ts). */
+export const CHANGE_KINDS = ['client', 'resource', 'account', 'keys'] as const;
+export type ChangeKind = (typeof CHANGE_KINDS)[number];
 
 export interface Change {
   readonly kind: ChangeKind;
@@ -53,7 +55,7 @@ export async function createRedisChangeFeed(redis: RedisConnection, keyPrefix: s
     if (from !== channel) return;
     try {
       const change = JSON.parse(message) as Change;
-      if (['client', 'resource', 'account'].includes(change.kind) && typeof change.id === 'string') void local.publish(change);
+      if (CHANGE_KINDS.includes(change.kind) && typeof change.id === 'string') void local.publish(change);
     } catch {
       logger.warn('ignored a malformed change notification');
     }

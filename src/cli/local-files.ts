@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { callerPath } from './caller-path.ts';
 
 /**
  * Before an invocation is forwarded to the server, a `--metadata-file <path>` is read here, where
@@ -11,7 +12,7 @@ export async function localizeFileArguments(argv: readonly string[], readStdin: 
     const inline = arg.startsWith('--metadata-file=') ? arg.slice('--metadata-file='.length) : undefined;
     const path = inline ?? (arg === '--metadata-file' ? args[i + 1] : undefined);
     if (path === undefined || path === '-') continue;
-    const text = await readFile(path, 'utf8');
+    const text = await readFile(callerPath(path), 'utf8');
     if (inline !== undefined) args[i] = '--metadata-file=-';
     else args[i + 1] = '-';
     return { args, stdin: text };

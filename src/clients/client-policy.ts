@@ -1,3 +1,4 @@
+import { DEFAULT_ADMIN_CLIENT_SCOPE } from '../admin/admin-scopes.ts';
 import { SCOPE_TOKEN, scopeList } from '../oidc/scopes.ts';
 import { InvalidClientMetadataError } from './errors.ts';
 
@@ -77,6 +78,37 @@ function normalizeAudience(metadata: Record<string, unknown>): void {
   metadata.audience = [...new Set(audience as string[])];
 }
 
+/** A client without the authorization code grant sends nobody anywhere: no redirect URIs needed. */
+function defaultMachineClient(metadata: Record<string, unknown>): void {
+  const grantTypes = metadata.grant_types;
+  if (!Array.isArray(grantTypes) || grantTypes.length === 0 || grantTypes.includes('authorization_code')) return;
+  metadata.redirect_uris ??= [];
+  metadata.response_types ??= [];
+}
+
+/**
+ * An admin client (`"admin": true`) is a confidential client_credentials client whose tokens are for
+ * the admin API; no other client may name that API in its `audience`. Without a `scope` it gets
+ * `admin:read admin:write`.
+ */
+function checkAdmin(metadata: Record<string, unknown>, adminResource: string | undefined): void {
+  const admin = metadata.admin;
+  if (admin !== undefined && typeof admin !== 'boolean') refuse('admin must be true or false');
+  if (admin !== true) {
+    delete metadata.admin;
+    if (adminResource && Array.isArray(metadata.audience) && metadata.audience.includes(adminResource)) {
+      refuse(`audience: ${adminResource} is the admin API, only for admin clients ("admin": true)`);
+    }
+    return;
+  }
+  metadata.grant_types ??= ['client_credentials'];
+  const grantTypes = metadata.grant_types;
+  if (!Array.isArray(grantTypes) || grantTypes.length !== 1 || grantTypes[0] !== 'client_credentials') {
+    refuse('grant_types: an admin client uses client_credentials only');
+  }
+  metadata.scope ??= DEFAULT_ADMIN_CLIENT_SCOPE;
+}
+
 /** Redirect URIs an admin may believe mean something else; refused in production, reported otherwise. */
 function redirectUriProblems(metadata: Record<string, unknown>): string[] {
   const problems: string[] = [];
@@ -100,7 +132,9 @@ function redirectUriProblems(metadata: Record<string, unknown>): string[] {
  * Portcullis's registration policy on top of the provider's own validation. Normalizes `scope` and
  * `audience` in place; returns warnings (development) or throws (production, or always-wrong input).
  */
-export function enforceClientPolicy(metadata: Record<string, unknown>, { production }: { production: boolean }): string[] {
+export function enforceClientPolicy(metadata: Record<string, unknown>, { production, adminResource }: { production: boolean; adminResource?: string | undefined }): string[] {
+  checkAdmin(metadata, adminResource);
+  defaultMachineClient(metadata);
   checkFlows(metadata);
   checkSecretUse(metadata);
   normalizeScope(metadata);

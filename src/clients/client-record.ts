@@ -1,4 +1,5 @@
 import { OIDC_SCOPES, scopeList } from '../oidc/scopes.ts';
+import { clientSecretMatches } from './client-secret.ts';
 
 export type ClientMetadata = Record<string, unknown> & { client_id: string; client_secret?: string };
 
@@ -6,13 +7,17 @@ export type ClientMetadata = Record<string, unknown> & { client_id: string; clie
 export interface ClientRecord {
   readonly metadata: ClientMetadata;
   readonly secretHash: string | undefined;
+  readonly secretLastUsedAt: Date | undefined;
+  /** The secret before the last rotation, while it is still accepted. */
+  readonly previousSecret: { readonly hash: string; readonly expiresAt: Date; readonly lastUsedAt: Date | undefined } | undefined;
   readonly createdAt: Date;
   /** What oidc-provider is given: see `providerMetadataOf`. */
   readonly providerMetadata: Record<string, unknown>;
 }
 
 /**
- * What oidc-provider is given. Not `scope`: the provider knows only the OpenID Connect scopes and
+ * What oidc-provider is given. Not `admin` (resource-server-info.ts lets only admin clients get
+ * tokens for the admin API), and not `scope`: the provider knows only the OpenID Connect scopes and
  * would refuse API scopes there, and it answers a disallowed scope with an error where Portcullis
  * grants fewer scopes instead (RFC 6749 section 3.3). `scope` and `audience` are enforced by
  * Portcullis: interactions narrow user requests, resource-server-info.ts gates every token for an
@@ -20,15 +25,47 @@ export interface ClientRecord {
  * `client_secret`, and oidc/client-secrets.ts teaches the provider to compare hashes.
  */
 export function providerMetadataOf(metadata: ClientMetadata, secretHash: string | undefined): Record<string, unknown> {
-  const { scope: _enforcedByPortcullis, client_secret: _plain, ...rest } = metadata;
+  const { scope: _enforcedByPortcullis, admin: _alsoByPortcullis, client_secret: _plain, ...rest } = metadata;
   return { ...rest, ...(secretHash ? { client_secret: secretHash } : {}) };
 }
 
-export const toClientRecord = (row: { metadata: unknown; secretHash: string | null; createdAt: Date }): ClientRecord => {
+interface ClientRow {
+  metadata: unknown;
+  secretHash: string | null;
+  secretLastUsedAt: Date | null;
+  previousSecretHash: string | null;
+  previousSecretExpiresAt: Date | null;
+  previousSecretLastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+export const toClientRecord = (row: ClientRow): ClientRecord => {
   const metadata = row.metadata as ClientMetadata;
   const secretHash = row.secretHash ?? undefined;
-  return { metadata, secretHash, createdAt: row.createdAt, providerMetadata: providerMetadataOf(metadata, secretHash) };
+  const previousSecret =
+    row.previousSecretHash && row.previousSecretExpiresAt
+      ? { hash: row.previousSecretHash, expiresAt: row.previousSecretExpiresAt, lastUsedAt: row.previousSecretLastUsedAt ?? undefined }
+      : undefined;
+  return { metadata, secretHash, secretLastUsedAt: row.secretLastUsedAt ?? undefined, previousSecret, createdAt: row.createdAt, providerMetadata: providerMetadataOf(metadata, secretHash) };
 };
+
+/** Which of the client's secrets `presented` is: the current one, the previous one while it is accepted, or neither. */
+export function matchingSecret(record: ClientRecord, presented: string, now = Date.now()): 'current' | 'previous' | undefined {
+  if (record.secretHash && clientSecretMatches(presented, record.secretHash)) return 'current';
+  const previous = record.previousSecret;
+  if (previous && previous.expiresAt.getTime() > now && clientSecretMatches(presented, previous.hash)) return 'previous';
+  return undefined;
+}
+
+/** What an admin sees of a client's secrets: never a hash, only when each was last used. */
+export function secretStatusOf(record: ClientRecord) {
+  if (!record.secretHash) return null;
+  const previous = record.previousSecret && record.previousSecret.expiresAt.getTime() > Date.now() ? record.previousSecret : undefined;
+  return {
+    last_used_at: record.secretLastUsedAt?.toISOString() ?? null,
+    previous: previous ? { expires_at: previous.expiresAt.toISOString(), last_used_at: previous.lastUsedAt?.toISOString() ?? null } : null,
+  };
+}
 
 /** Every scope the client may be granted: its `scope` metadata, or only the OpenID scopes without it. */
 export const allowedScopesOf = (metadata: Record<string, unknown>): ReadonlySet<string> =>

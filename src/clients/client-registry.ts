@@ -2,6 +2,8 @@ import { randomBytes } from 'node:crypto';
 import type { ChangeFeed } from '../cache/change-feed.ts';
 import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
+import { afterPosition, toPage, type Page, type PageRequest } from '../db/keyset.ts';
+import { AppError } from '../errors/app-error.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
 import { allowedScopesOf, audienceOf, providerMetadataOf, toClientRecord, type ClientMetadata, type ClientRecord } from './client-record.ts';
 import { enforceClientPolicy, validClientId } from './client-policy.ts';
@@ -10,6 +12,17 @@ import { ClientNotFoundError, InvalidClientMetadataError } from './errors.ts';
 
 export type { ClientMetadata, ClientRecord } from './client-record.ts';
 export { ClientNotFoundError, InvalidClientMetadataError } from './errors.ts';
+
+export interface SecretRotation {
+  readonly client_id: string;
+  readonly client_secret: string;
+  /** Until when the previous secret is still accepted; null when it stopped at once. */
+  readonly previous_secret_expires_at: string | null;
+}
+
+/** The longest overlap of an old and a new client secret: 30 days. */
+export const MAX_SECRET_OVERLAP_SECONDS = 30 * 24 * 60 * 60;
+const SECRET_USE_RESOLUTION_MS = 60_000;
 
 /** RFC 7591 registration response: client_id, client_secret when newly issued, and all metadata. */
 export type RegistrationResponse = ClientMetadata & { client_id_issued_at: number; client_secret_expires_at?: number };
@@ -32,15 +45,20 @@ export interface ClientRegistryOptions {
   readonly changes?: ChangeFeed | undefined;
   readonly revoker?: ClientRevoker | undefined;
   readonly production?: boolean | undefined;
+  /** The admin API's resource identifier: only admin clients may name it. */
+  readonly adminResource?: string | undefined;
 }
 
 /** 128 random bits, base64url, never starting with "-" (it would read as an option on a command line). */
-function generateClientId(): string {
+export function generateClientId(): string {
   for (;;) {
     const id = randomBytes(16).toString('base64url');
     if (!id.startsWith('-')) return id;
   }
 }
+
+/** Client metadata that Portcullis enforces itself and oidc-provider never sees. */
+const PORTCULLIS_FIELDS: ReadonlySet<string> = new Set(['scope', 'admin']);
 
 const SERVER_MANAGED = ['client_id_issued_at', 'client_secret_expires_at', 'registration_access_token', 'registration_client_uri'];
 
@@ -73,6 +91,7 @@ function mergePatch(current: Record<string, unknown>, patch: Record<string, unkn
 export class ClientRegistry {
   readonly #prisma: PrismaClient;
   readonly #options: ClientRegistryOptions;
+  readonly #lastUseWrites = new Map<string, number>();
 
   constructor(prisma: PrismaClient, options: ClientRegistryOptions) {
     this.#prisma = prisma;
@@ -128,15 +147,46 @@ export class ClientRegistry {
     return this.#response(normalized, secret.plain, Math.floor(current.createdAt.getTime() / 1000));
   }
 
-  /** Issues a new secret for a confidential client; the old one stops working at once. */
-  async rotateSecret(clientId: string): Promise<{ client_id: string; client_secret: string }> {
+  /**
+   * Issues a new secret for a confidential client. The old one keeps working for
+   * `previousSecretValidFor` seconds (default 0: it stops at once), on every instance.
+   */
+  async rotateSecret(clientId: string, { previousSecretValidFor = 0 }: { previousSecretValidFor?: number } = {}): Promise<SecretRotation> {
+    if (!Number.isInteger(previousSecretValidFor) || previousSecretValidFor < 0 || previousSecretValidFor > MAX_SECRET_OVERLAP_SECONDS) {
+      throw new AppError('invalid_input', `previous_secret_valid_for must be a whole number of seconds from 0 to ${MAX_SECRET_OVERLAP_SECONDS}`, { fields: [{ pointer: '/previous_secret_valid_for', message: 'out of range' }] });
+    }
     const current = await this.#load(clientId);
     if (!current) throw new ClientNotFoundError(`no client ${clientId}`);
     if (!current.secretHash) throw new InvalidClientMetadataError(`client ${clientId} is public and has no secret`);
     const plain = generateClientSecret();
-    await this.#prisma.client.update({ where: { clientId }, data: { secretHash: hashClientSecret(plain) } });
+    const expiresAt = previousSecretValidFor > 0 ? new Date(Date.now() + previousSecretValidFor * 1000) : null;
+    await this.#prisma.client.update({
+      where: { clientId },
+      data: {
+        secretHash: hashClientSecret(plain),
+        secretLastUsedAt: null,
+        previousSecretHash: expiresAt ? current.secretHash : null,
+        previousSecretExpiresAt: expiresAt,
+        previousSecretLastUsedAt: expiresAt ? (current.secretLastUsedAt ?? null) : null,
+      },
+    });
     await this.#changed(clientId);
-    return { client_id: clientId, client_secret: plain };
+    return { client_id: clientId, client_secret: plain, previous_secret_expires_at: expiresAt?.toISOString() ?? null };
+  }
+
+  /**
+   * Notes that a secret was used, at most once a minute per secret and instance, and only when the
+   * stored time is older than that, so a busy client costs one write a minute.
+   */
+  async recordSecretUse(clientId: string, which: 'current' | 'previous'): Promise<void> {
+    const gate = `${which}:${clientId}`;
+    const now = Date.now();
+    if ((this.#lastUseWrites.get(gate) ?? 0) > now - SECRET_USE_RESOLUTION_MS) return;
+    this.#lastUseWrites.set(gate, now);
+    if (this.#lastUseWrites.size > 10_000) this.#lastUseWrites.clear();
+    const field = which === 'current' ? 'secretLastUsedAt' : 'previousSecretLastUsedAt';
+    const stale = new Date(now - SECRET_USE_RESOLUTION_MS);
+    await this.#prisma.client.updateMany({ where: { clientId, OR: [{ [field]: null }, { [field]: { lt: stale } }] }, data: { [field]: new Date(now) } });
   }
 
   /** The registration for `clientId`, cached; dropped on every instance when it changes. */
@@ -145,9 +195,38 @@ export class ClientRegistry {
     return cache ? cache.get(clientId, (key) => this.#load(key)) : this.#load(clientId);
   }
 
+  /**
+   * Stores what oidc-provider's dynamic registration (RFC 7591/7592) validated: the provider has
+   * already applied its rules and Portcullis's (oidc/dynamic-registration.ts). The secret it issued
+   * is kept only as a hash; on an update it hands back the stored hash, which is kept as it is.
+   */
+  async saveRegistered(clientId: string, payload: Record<string, unknown>): Promise<void> {
+    const { client_secret: secret, client_secret_expires_at: _never, client_id_issued_at: _issued, registration_access_token: _token, registration_client_uri: _uri, ...rest } = payload;
+    const current = await this.#load(clientId);
+    const secretHash = typeof secret !== 'string' ? null : secret === current?.secretHash ? secret : hashClientSecret(secret);
+    const metadata = { ...rest, client_id: clientId } as Prisma.InputJsonObject;
+    await this.#prisma.client.upsert({ where: { clientId }, create: { clientId, metadata, secretHash }, update: { metadata, secretHash } });
+    await this.#changed(clientId);
+  }
+
+  /** The registration as stored now, bypassing the cache (what an admin reads). */
+  read(clientId: string): Promise<ClientRecord | undefined> {
+    return this.#load(clientId);
+  }
+
   async list(): Promise<ClientMetadata[]> {
     const rows = await this.#prisma.client.findMany({ orderBy: { createdAt: 'asc' } });
     return rows.map((row) => row.metadata as ClientMetadata);
+  }
+
+  async page(request: PageRequest): Promise<Page<ClientMetadata>> {
+    const rows = await this.#prisma.client.findMany({ where: afterPosition('clientId', request.after), orderBy: [{ createdAt: 'asc' }, { clientId: 'asc' }], take: request.limit + 1 });
+    const page = toPage(rows, request.limit, (row) => ({ createdAt: row.createdAt, key: row.clientId }));
+    return { items: page.items.map((row) => row.metadata as ClientMetadata), next: page.next };
+  }
+
+  count(): Promise<number> {
+    return this.#prisma.client.count();
   }
 
   async show(clientId: string): Promise<ClientMetadata> {
@@ -171,7 +250,7 @@ export class ClientRegistry {
   }
 
   async #prepare(metadata: Record<string, unknown>, { keepSecretHash }: { keepSecretHash: string | undefined }) {
-    enforceClientPolicy(metadata, { production: this.#options.production === true });
+    enforceClientPolicy(metadata, { production: this.#options.production === true, adminResource: this.#options.adminResource });
     const validator = this.#options.validator();
     const secret: { plain?: string; hash?: string } = {};
     if (validator.needsSecret(metadata)) {
@@ -186,9 +265,12 @@ export class ClientRegistry {
     delete metadata.client_secret;
     // The provider checks exactly what it will be given.
     const checked = await validator.normalize(providerMetadataOf(metadata as ClientMetadata, secret.hash) as ClientMetadata);
+    // The provider drops what it does not know; a typo must not pass silently.
+    const unknown = Object.keys(metadata).filter((key) => !(key in checked) && !PORTCULLIS_FIELDS.has(key));
+    if (unknown.length > 0) throw new InvalidClientMetadataError(`unknown client metadata: ${unknown.slice(0, 5).join(', ')}`);
     const { client_secret: _hash, scope: _oidcPart, ...normalized } = checked;
-    const scope = metadata.scope;
-    return { normalized: { ...normalized, ...(scope === undefined ? {} : { scope }) } as ClientMetadata, secret };
+    const { scope, admin } = metadata;
+    return { normalized: { ...normalized, ...(scope === undefined ? {} : { scope }), ...(admin === true ? { admin } : {}) } as ClientMetadata, secret };
   }
 
   #response(metadata: ClientMetadata, plainSecret: string | undefined, issuedAt: number): RegistrationResponse {

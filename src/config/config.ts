@@ -39,9 +39,16 @@ export interface Config {
   readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly maxConnections: number };
   /** Encrypts private signing keys and stored cookie keys at rest; undefined: stored as they are. */
   readonly keyEncryptionKey: string | undefined;
+  /** SIGNING_KEY_ROTATION_DAYS: automatic signing-key rotation period; undefined: only when asked. */
+  readonly signingKeyRotationDays: number | undefined;
   readonly argon2: { readonly memoryCost: number; readonly timeCost: number; readonly parallelism: number };
   readonly loginThrottle: LoginLimits;
   readonly passwordHashQueue: { readonly concurrency: number; readonly waitTimeoutMs: number };
+  /** The admin API's own listener, and the resource its tokens are issued for. */
+  readonly admin: { readonly port: number; readonly host: string; readonly resource: string; readonly tokenTtl: number };
+  readonly auditRetentionDays: number;
+  /** Dynamic client registration (RFC 7591): off, with an initial access token, or open (rate limited per address per hour). */
+  readonly registration: { readonly mode: 'off' | 'initial-access-token' | 'open'; readonly ratePerHour: number };
 }
 
 /** The sign-in limits (F5): see interactions/login-throttle.ts. */
@@ -106,6 +113,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (!env.REDIS_URL) problems.push('REDIS_URL: required in production (the embedded store is single-instance and not persistent)');
     if (!cookieKeys) problems.push('COOKIE_KEYS: required in production (generated cookie keys are for development only)');
     if (!env.ISSUER) problems.push('ISSUER: required in production (the public https URL of this server)');
+    if (!env.KEY_ENCRYPTION_KEY) problems.push('KEY_ENCRYPTION_KEY: required in production (private signing keys must not be stored in the clear)');
     if (issuerUrl.protocol === 'http:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
       problems.push('ISSUER: must use https in production unless the host is loopback');
     }
@@ -148,6 +156,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxTotalLength: env.AUTHORIZATION_MAX_LENGTH,
     },
     keyEncryptionKey: env.KEY_ENCRYPTION_KEY,
+    signingKeyRotationDays: env.SIGNING_KEY_ROTATION_DAYS,
     http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, maxConnections: env.HTTP_MAX_CONNECTIONS },
     argon2: { memoryCost: env.ARGON2_MEMORY_KIB, timeCost: env.ARGON2_ITERATIONS, parallelism: env.ARGON2_PARALLELISM },
     loginThrottle: {
@@ -161,6 +170,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       maxInFlightPerAddress: env.LOGIN_MAX_IN_FLIGHT_PER_ADDRESS,
     },
     passwordHashQueue: { concurrency: env.PASSWORD_HASH_CONCURRENCY, waitTimeoutMs: env.PASSWORD_HASH_QUEUE_TIMEOUT_MS },
+    admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, resource: env.ADMIN_RESOURCE, tokenTtl: env.ADMIN_TOKEN_TTL },
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    registration: { mode: env.REGISTRATION, ratePerHour: env.REGISTRATION_RATE_LIMIT },
   });
 }
 

@@ -26,6 +26,8 @@ export const environmentSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   MIGRATE_ON_START: flag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Unset: readable lines on a terminal in development, JSON otherwise (src/observability/log-format.ts).
+  LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
   ACCESS_TOKEN_TTL: seconds(3600),
   AUTHORIZATION_CODE_TTL: seconds(60),
   ID_TOKEN_TTL: seconds(3600),
@@ -39,6 +41,8 @@ export const environmentSchema = z.object({
   AUTHORIZATION_MAX_PARAMETER_LENGTH: z.coerce.number().int().min(256).max(65_536).default(2048),
   AUTHORIZATION_MAX_LENGTH: z.coerce.number().int().min(1024).max(57_344).default(8192),
   KEY_ENCRYPTION_KEY: z.string().optional(),
+  // Unset: signing keys rotate only when asked (src/keys/).
+  SIGNING_KEY_ROTATION_DAYS: z.coerce.number().int().min(1).max(3650).optional(),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(1000).max(120_000).default(10_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   HTTP_MAX_CONNECTIONS: z.coerce.number().int().min(1).default(10_000),
@@ -55,6 +59,13 @@ export const environmentSchema = z.object({
   LOGIN_KNOWN_ADDRESS_TTL: z.coerce.number().int().positive().max(24 * DAY).default(14 * DAY),
   LOGIN_MAX_IN_FLIGHT_PER_ADDRESS: z.coerce.number().int().min(1).default(16),
   PASSWORD_HASH_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  ADMIN_PORT: z.coerce.number().int().min(0).max(65535).default(3001),
+  ADMIN_HOST: z.string().min(1).default('127.0.0.1'),
+  ADMIN_RESOURCE: z.string().min(1).max(2048).refine((value) => URL.canParse(value) && !value.includes('#'), 'must be an absolute URI without a fragment').default('urn:portcullis:admin'),
+  ADMIN_TOKEN_TTL: z.coerce.number().int().positive().max(3600).default(300),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(90),
+  REGISTRATION: z.enum(['off', 'initial-access-token', 'open']).default('initial-access-token'),
+  REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   PASSWORD_HASH_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
 });
 

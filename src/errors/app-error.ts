@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_input: 400,
   invalid_client_metadata: 400,
+  invalid_token: 401,
+  insufficient_scope: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
@@ -31,6 +33,8 @@ export interface AppErrorOptions {
   readonly expose?: boolean;
   readonly fields?: readonly FieldProblem[];
   readonly retryAfter?: number;
+  /** Response headers that belong to this failure (a `WWW-Authenticate` challenge). */
+  readonly headers?: Readonly<Record<string, string>>;
   readonly cause?: unknown;
 }
 
@@ -42,6 +46,7 @@ export class AppError extends Error {
   readonly expose: boolean;
   readonly fields: readonly FieldProblem[];
   readonly retryAfter: number | undefined;
+  readonly headers: Readonly<Record<string, string>>;
 
   constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -50,6 +55,7 @@ export class AppError extends Error {
     this.expose = options.expose ?? this.status < 500;
     this.fields = options.fields ?? [];
     this.retryAfter = options.retryAfter;
+    this.headers = options.headers ?? {};
   }
 }
 

@@ -15,6 +15,8 @@ const TITLES: Record<string, string> = {
   invalid_request: 'Invalid request',
   invalid_input: 'Invalid input',
   invalid_client_metadata: 'Invalid client metadata',
+  invalid_token: 'Invalid or missing access token',
+  insufficient_scope: 'Insufficient scope',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   conflict: 'Conflict',
@@ -26,6 +28,9 @@ const TITLES: Record<string, string> = {
 };
 
 export const PROBLEM_TYPE_BASE = 'urn:portcullis:problem:';
+
+// Well-formed JSON that fails validation is 422 on the admin API (RFC 9110 section 15.5.21).
+const STATUS_ON_THIS_TRANSPORT: Partial<Record<string, number>> = { invalid_input: 422, invalid_client_metadata: 422 };
 
 /** The problem document of an expected failure, or the generic one (with the request id) for anything else. */
 export function toProblemDetails(error: AppError | undefined, requestId: string): ProblemDetails {
@@ -43,7 +48,7 @@ export function toProblemDetails(error: AppError | undefined, requestId: string)
   return {
     type: `${PROBLEM_TYPE_BASE}${error.code}`,
     title: TITLES[error.code] ?? 'Error',
-    status: error.status,
+    status: STATUS_ON_THIS_TRANSPORT[error.code] ?? error.status,
     detail: error.message,
     code: error.code,
     ...(error.fields.length > 0 ? { errors: error.fields } : {}),

@@ -1,13 +1,15 @@
 import Router from '@koa/router';
 import Koa from 'koa';
-import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { createInteractionRouter } from '../interactions/interaction-router.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
 import type { Views } from '../pages/views.ts';
-import { checkReadiness, type HealthCheck } from '../observability/health.ts';
+import type { ProviderHandle } from '../keys/provider-handle.ts';
+import { addHealthRoutes, type HealthCheck } from '../observability/health.ts';
+import type { SecurityEvents } from '../audit/security-events.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
 import { assignRequestId } from '../observability/request-id.ts';
 import { errorHandler } from './error-handler.ts';
 import { normalizeForwardedHeaders } from './forwarded-headers.ts';
@@ -23,11 +25,13 @@ export interface AppDependencies {
   readonly issuer: string;
   /** Config.issuerIsHttps. */
   readonly issuerIsHttps: boolean;
-  readonly provider: Provider;
+  /** Whichever provider is current (a new one comes with every new signing key set). */
+  readonly provider: Pick<ProviderHandle, 'current' | 'callback'>;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly throttle: LoginThrottle;
   readonly authorizationThrottle: RequestThrottle;
+  readonly registrationThrottle?: RequestThrottle | undefined;
   readonly authorizationLimits: SizeLimits;
   readonly views: Views;
   readonly logger: Logger;
@@ -35,6 +39,19 @@ export interface AppDependencies {
   /** Addresses/CIDRs of trusted proxies (validated by the configuration). */
   readonly trustProxy: readonly string[];
   readonly healthChecks: readonly HealthCheck[];
+  readonly securityEvents?: SecurityEvents | undefined;
+  /** Times each request; the public app names provider routes by their path, anything else "other". */
+  readonly metrics?: Metrics | undefined;
+}
+
+const PROVIDER_ROUTES = new Set(['/auth', '/token', '/token/introspection', '/token/revocation', '/me', '/jwks', '/request', '/session/end', '/session/end/confirm', '/session/end/success', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/reg']);
+
+/** A bounded route label: the router's template, a known provider path, or undefined ("other"). */
+function publicRouteOf(ctx: { path: string; _matchedRoute?: string | RegExp }): string | undefined {
+  if (typeof ctx._matchedRoute === 'string') return ctx._matchedRoute;
+  const path = ctx.path.toLowerCase().replace(/\/+$/, '');
+  if (PROVIDER_ROUTES.has(path)) return path;
+  return path.startsWith('/reg/') ? '/reg/:client_id' : undefined;
 }
 
 /**
@@ -51,16 +68,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.silent = true;
 
   const router = new Router();
-  router.get('/healthz', (ctx) => {
-    ctx.set('cache-control', 'no-store');
-    ctx.body = { status: 'ok' };
-  });
-  router.get('/readyz', async (ctx) => {
-    const readiness = await checkReadiness(deps.healthChecks);
-    ctx.set('cache-control', 'no-store');
-    ctx.status = readiness.ready ? 200 : 503;
-    ctx.body = { status: readiness.ready ? 'ready' : 'unavailable', checks: readiness.checks };
-  });
+  addHealthRoutes(router, deps.healthChecks);
   router.get('/', (ctx) => {
     ctx.body = {
       name: 'Portcullis',
@@ -77,9 +85,11 @@ export function createApp(deps: AppDependencies): Koa {
     views: deps.views,
     logger: deps.logger.child({ component: 'interaction' }),
     secureCookies: secure,
+    securityEvents: deps.securityEvents,
   });
 
   app.use(assignRequestId());
+  if (deps.metrics) app.use(deps.metrics.httpMiddleware(publicRouteOf));
   app.use(normalizeForwardedHeaders({ issuer: deps.issuer, trust: parsed }));
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));
@@ -89,6 +99,6 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.allowedMethods());
   app.use(interactions.routes());
   app.use(interactions.allowedMethods());
-  app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle }));
+  app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;
 }

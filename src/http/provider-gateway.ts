@@ -1,5 +1,4 @@
 import type { Context, Middleware } from 'koa';
-import type Provider from 'oidc-provider';
 import { allowedScopesOf, narrowScope } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
@@ -10,14 +9,17 @@ import { isPlainAscii, oversizedParameter, parseParameters, type Parameters, typ
 import { readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
 import { answerRefusal, type Refusal } from './refusal.ts';
+import type { ProviderHandle } from '../keys/provider-handle.ts';
 
 export interface GatewayDependencies {
-  readonly provider: Provider;
+  readonly provider: Pick<ProviderHandle, 'callback'>;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly views: Views;
   readonly limits: SizeLimits;
   /** Per client address, for the endpoints that store what they are sent (`/auth`, `/request`). */
   readonly authorizationThrottle: RequestThrottle;
+  /** Per client address, for `open` dynamic registration. */
+  readonly registrationThrottle?: RequestThrottle | undefined;
 }
 
 // oidc-provider's own limit for a form body.
@@ -102,6 +104,10 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       const expected = expectedFailure(error);
       if (!expected) throw error;
       return refuse(ctx, deps.views, { status: expected.status, error: toProtocolError(expected).error, description: expected.message });
+    }
+    if (route === '/reg' && ctx.method === 'POST' && deps.registrationThrottle) {
+      const wait = await deps.registrationThrottle.take(ctx.ip);
+      if (wait > 0) return refuse(ctx, deps.views, { status: 429, error: 'temporarily_unavailable', description: 'too many client registrations from this address', retryAfter: wait });
     }
     if (storing) {
       const parameters = [...query, ...(form ?? [])];

@@ -28,7 +28,7 @@ export function confirmConsent(deps: InteractionDependencies): Middleware {
       return deps.pages.error(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
     }
     const prompt = await consentPromptOf(deps, interaction);
-    const { Grant } = deps.provider;
+    const { Grant } = deps.provider.current;
     const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId: String(interaction.params.client_id) });
     if (!grant) return deps.pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
     if (prompt.missingOIDCScope.length > 0) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));

@@ -3,18 +3,23 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { SecurityEvents } from '../audit/security-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { InteractionPages } from './pages.ts';
+import type { ProviderHandle } from '../keys/provider-handle.ts';
 
 export interface InteractionDependencies {
-  readonly provider: Provider;
+  /** Asked for `current` on every use: the provider is replaced when the signing keys change. */
+  readonly provider: Pick<ProviderHandle, 'current'>;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly throttle: LoginThrottle;
   readonly pages: InteractionPages;
   readonly logger: Logger;
   readonly secureCookies: boolean;
+  /** Sign-ins counted and audited. */
+  readonly securityEvents?: SecurityEvents | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -34,7 +39,7 @@ export function loadInteraction({ provider, pages }: InteractionDependencies): M
   return async function loadInteractionOfRequest(ctx, next) {
     let interaction: Interaction;
     try {
-      interaction = await provider.interactionDetails(ctx.req, ctx.res);
+      interaction = await provider.current.interactionDetails(ctx.req, ctx.res);
       if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new Error('interaction mismatch');
     } catch {
       return pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');
@@ -67,13 +72,13 @@ export async function consentPromptOf(deps: InteractionDependencies, interaction
 }
 
 export async function clientNameOf({ provider }: InteractionDependencies, clientId: unknown): Promise<string> {
-  const client = typeof clientId === 'string' ? await provider.Client.find(clientId) : undefined;
+  const client = typeof clientId === 'string' ? await provider.current.Client.find(clientId) : undefined;
   return client?.clientName ?? (typeof clientId === 'string' ? clientId : 'the application');
 }
 
 /** Hands the step's result to oidc-provider and sends the browser back to the authorization flow. */
 export async function finishInteraction({ provider }: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
-  const redirectTo = await provider.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  const redirectTo = await provider.current.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.set('cache-control', 'no-store');
   ctx.redirect(redirectTo);

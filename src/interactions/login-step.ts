@@ -42,19 +42,23 @@ export function submitLogin(deps: InteractionDependencies): Middleware {
     if (!email || !password) return showLogin(deps, ctx, interaction, 400, { error: 'Enter your email and password.', email });
 
     const client = interaction.params.client_id;
+    const clientId = typeof client === 'string' ? client : undefined;
     const outcome = await deps.throttle.signIn({ email, address: ctx.ip }, () => deps.accounts.authenticate(email, password));
     if (outcome.refused) {
       const { reason, status, retryAfter } = outcome.refused;
       deps.logger.info({ event: 'login.refused', reason, client }, 'login refused');
+      deps.securityEvents?.login({ outcome: reason === 'busy' ? 'busy' : 'throttled', address: ctx.ip, clientId, email, reason });
       ctx.set('retry-after', String(retryAfter));
       return showLogin(deps, ctx, interaction, status, { error: REFUSAL_MESSAGES[reason], email });
     }
     const { account } = outcome;
     if (!account) {
       deps.logger.info({ event: 'login.failed', client }, 'login failed');
+      deps.securityEvents?.login({ outcome: 'failure', address: ctx.ip, clientId, email });
       return showLogin(deps, ctx, interaction, 401, { error: INVALID_CREDENTIALS, email });
     }
     deps.logger.info({ event: 'login.success', sub: account.id, client }, 'login succeeded');
+    deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId: account.id });
     return finishInteraction(deps, ctx, { login: { accountId: account.id, amr: ['pwd'] } });
   };
 }

@@ -1,3 +1,5 @@
+import type { Context } from 'koa';
+
 export interface HealthCheck {
   readonly name: string;
   check(): Promise<void>;
@@ -32,3 +34,23 @@ export async function checkReadiness(checks: readonly HealthCheck[]): Promise<Re
   );
   return { ready: results.every(([, state]) => state === 'ok'), checks: Object.fromEntries(results) };
 }
+
+/** `/healthz` (the process answers) and `/readyz` (its dependencies answer: 503 when one does not). */
+export function addHealthRoutes(router: { get(path: string, handler: (ctx: Context) => unknown): unknown }, checks: readonly HealthCheck[]): void {
+  router.get('/healthz', (ctx) => {
+    ctx.set('cache-control', 'no-store');
+    ctx.body = { status: 'ok' };
+  });
+  router.get('/readyz', async (ctx) => {
+    const readiness = await checkReadiness(checks);
+    ctx.set('cache-control', 'no-store');
+    ctx.status = readiness.ready ? 200 : 503;
+    ctx.body = { status: readiness.ready ? 'ready' : 'unavailable', checks: readiness.checks };
+  });
+}
+
+/** What readiness waits for: the database and the artifact store. */
+export const dependencyChecks = ({ db, store }: { db: { ping(): Promise<void> }; store: { ping(): Promise<void> } }): HealthCheck[] => [
+  { name: 'database', check: () => db.ping() },
+  { name: 'store', check: () => store.ping() },
+];

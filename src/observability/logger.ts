@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { logFormat, prettyStream } from './log-format.ts';
 
 export type { Logger };
 
@@ -29,14 +30,18 @@ const REDACTED_PATHS = [
   '*.cookie',
 ];
 
+/**
+ * A logger writing JSON lines to `destination` (standard output by default). Written to standard
+ * output or standard error, the lines are readable text instead when logFormat() says so.
+ */
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino(
-    {
-      level,
-      base: { service: 'portcullis' },
-      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-      timestamp: pino.stdTimeFunctions.isoTime,
-    },
-    destination,
-  );
+  const options = {
+    level,
+    base: { service: 'portcullis' },
+    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+    timestamp: pino.stdTimeFunctions.isoTime,
+  };
+  const standard = [process.stdout, process.stderr].find((stream) => stream === (destination ?? process.stdout));
+  if (standard && logFormat(process.env, standard) === 'pretty') return pino(options, prettyStream(standard));
+  return pino(options, destination);
 }

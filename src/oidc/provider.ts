@@ -11,6 +11,8 @@ import { createAdapterFactory } from './adapter-factory.ts';
 import { createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
+import { checkDynamicRegistration, registrationFeatures } from './dynamic-registration.ts';
+import { generateClientId } from '../clients/client-registry.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -25,7 +27,7 @@ export interface ProviderDependencies {
   readonly config: Config;
   readonly store: ArtifactStore;
   readonly clients: ArtifactAdapter;
-  readonly clientRegistry: Pick<ClientRegistry, 'find'>;
+  readonly clientRegistry: Pick<ClientRegistry, 'find' | 'recordSecretUse'>;
   readonly accounts: AccountRepository;
   readonly resources: ResourceRegistry;
   readonly signingKeys: readonly PrivateJwk[];
@@ -72,7 +74,9 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // APIs whose tokens this confidential client may introspect, as an API accepting opaque tokens does.
     extraClientMetadata: {
       properties: ['audience', 'introspection_audiences'],
-      validator(_ctx, key, value) {
+      validator(ctx, key, value, metadata) {
+        // Runs once per property on every validation; once is enough for the whole-client check.
+        if (key === 'audience') checkDynamicRegistration(ctx, metadata, { mode: config.registration.mode, production: config.env === 'production' });
         if (value === undefined) return;
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && URL.canParse(entry))) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of absolute URIs`);
@@ -87,7 +91,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
       dPoP: { enabled: true },
-      registration: { enabled: false },
+      ...registrationFeatures(config.registration.mode, generateClientId),
       rpInitiatedLogout: {
         enabled: true,
         logoutSource: createLogoutSource(views),
@@ -97,7 +101,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
         enabled: true,
         defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) => oneOf?.[0],
         useGrantedResource: () => true,
-        getResourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, defaultAlg),
+        getResourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, defaultAlg, { identifier: config.admin.resource, accessTokenTtl: config.admin.tokenTtl }),
       },
     },
     ttl: {
@@ -127,7 +131,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   observeProvider(provider, deps.logger);
   useRfc6749ErrorCodes(provider);
   useResponseHeaders(provider);
-  useHashedClientSecrets(provider);
+  useHashedClientSecrets(provider, deps.clientRegistry, (error) => deps.logger.warn({ err: error }, 'could not record a client secret use'));
   useJwtIntrospection(provider, {
     issuer: deps.config.issuer,
     publicKeys: deps.signingKeys.map(publicJwkOf),

@@ -1,5 +1,6 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
-import type { ClientRegistry } from '../clients/client-registry.ts';
+import { ADMIN_SCOPES } from '../admin/admin-scopes.ts';
+import type { ClientRecord, ClientRegistry } from '../clients/client-registry.ts';
 import { allowedScopesOf, audienceOf } from '../clients/client-record.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import { requestedScopeOf } from './requested-scope.ts';
@@ -8,15 +9,34 @@ import type { SigningAlgorithm } from './signing-keys.ts';
 
 type Clients = Pick<ClientRegistry, 'find'>;
 
+/** The admin API as a resource: not registered like other APIs, and only for admin clients. */
+export interface AdminResource {
+  readonly identifier: string;
+  readonly accessTokenTtl: number;
+}
+
+function adminResourceInfo(registration: ClientRecord | undefined, admin: AdminResource, signingAlg: SigningAlgorithm) {
+  if (registration?.metadata.admin !== true) throw new errors.InvalidTarget(`resource ${admin.identifier} is only for admin clients`);
+  const allowed = allowedScopesOf(registration.metadata);
+  return {
+    scope: ADMIN_SCOPES.filter((scope) => allowed.has(scope)).join(' '),
+    audience: admin.identifier,
+    accessTokenTTL: admin.accessTokenTtl,
+    accessTokenFormat: 'jwt',
+    jwt: { sign: { alg: signingAlg } },
+  };
+}
+
 /**
  * Maps a `resource` parameter (RFC 8707) to a registered API, for one client: the API must be in
  * the client's `audience`, and the token carries only the API's scopes that the client's `scope`
  * lists. oidc-provider calls this for every grant that issues an access token for a resource
  * (code, refresh, client credentials, and any grant added later), so this is the one gate.
  */
-export function createResourceServerInfo(resources: ResourceRegistry, clients: Clients, signingAlg: SigningAlgorithm) {
+export function createResourceServerInfo(resources: ResourceRegistry, clients: Clients, signingAlg: SigningAlgorithm, admin: AdminResource) {
   return async function resourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string }) {
     const registration = await clients.find(client.clientId);
+    if (indicator === admin.identifier) return adminResourceInfo(registration, admin, signingAlg);
     const resource = registration && audienceOf(registration.metadata).includes(indicator) ? await resources.find(indicator) : undefined;
     if (!registration || !resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered or not allowed for this client`);
     const allowed = allowedScopesOf(registration.metadata);

@@ -4,6 +4,7 @@ import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 import { AppError } from '../errors/app-error.ts';
 import { validate } from '../errors/validation.ts';
+import { afterPosition, toPage, type Page, type PageRequest } from '../db/keyset.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
 import { OIDC_SCOPES, SCOPE_TOKEN } from '../oidc/scopes.ts';
 
@@ -35,6 +36,15 @@ export const newResourceSchema = z.object({
   tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
 });
 
+/** What may change on a registered API: everything but its identifier. */
+export const resourceChangesSchema = z
+  .object({
+    scopes: newResourceSchema.shape.scopes.optional(),
+    accessTokenTtl: z.number().int().positive().max(86_400).optional(),
+    tokenFormat: z.enum(['jwt', 'opaque']).optional(),
+  })
+  .strict();
+
 export class ResourceExistsError extends AppError {
   override name = 'ResourceExistsError';
   constructor(message: string) {
@@ -63,14 +73,20 @@ export class ResourceRegistry {
   readonly #cache: LookupCache<Resource> | undefined;
   readonly #changes: ChangeFeed | undefined;
 
-  constructor(prisma: PrismaClient, options: { cache?: LookupCache<Resource>; changes?: ChangeFeed } = {}) {
+  readonly #reserved: ReadonlySet<string>;
+
+  constructor(prisma: PrismaClient, options: { cache?: LookupCache<Resource>; changes?: ChangeFeed; reserved?: readonly string[] } = {}) {
     this.#prisma = prisma;
     this.#cache = options.cache;
     this.#changes = options.changes;
+    this.#reserved = new Set(options.reserved ?? []);
   }
 
   async create(input: z.input<typeof newResourceSchema>): Promise<Resource> {
     const valid = validate(newResourceSchema, input);
+    if (this.#reserved.has(valid.identifier)) {
+      throw new AppError('conflict', `resource ${valid.identifier} is built in (the admin API) and cannot be registered`, { fields: [{ pointer: '/identifier', message: 'reserved' }] });
+    }
     try {
       const row = await this.#prisma.resource.create({
         data: { ...valid, scopes: [...new Set(valid.scopes)] },
@@ -94,6 +110,29 @@ export class ResourceRegistry {
 
   async list(): Promise<Resource[]> {
     return (await this.#prisma.resource.findMany({ orderBy: { createdAt: 'asc' } })).map(toResource);
+  }
+
+  async page(request: PageRequest): Promise<Page<Resource>> {
+    const rows = await this.#prisma.resource.findMany({ where: afterPosition('identifier', request.after), orderBy: [{ createdAt: 'asc' }, { identifier: 'asc' }], take: request.limit + 1 });
+    return toPage(rows.map(toResource), request.limit, (row) => ({ createdAt: row.createdAt, key: row.identifier }));
+  }
+
+  count(): Promise<number> {
+    return this.#prisma.resource.count();
+  }
+
+  /** Changes scopes, lifetime or format of a registered API; tokens already issued keep what they carry. */
+  async update(identifier: string, input: z.input<typeof resourceChangesSchema>): Promise<Resource> {
+    const changes = validate(resourceChangesSchema, input);
+    const current = await this.#load(identifier);
+    if (!current) throw new ResourceNotFoundError(`no resource ${identifier}`);
+    const row = await this.#prisma.resource.update({
+      where: { identifier },
+      data: { ...changes, ...(changes.scopes ? { scopes: [...new Set(changes.scopes)] } : {}) },
+    });
+    this.#cache?.invalidate(identifier);
+    await this.#changes?.publish({ kind: 'resource', id: identifier });
+    return toResource(row);
   }
 
   async delete(identifier: string): Promise<void> {

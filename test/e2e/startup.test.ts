@@ -75,3 +75,21 @@ test('a port already in use is one clear line naming PORT, not a stack trace', a
     await rm(dataDir, { recursive: true, force: true });
   }
 });
+
+test('an admin port already in use is one clear line naming ADMIN_PORT', async () => {
+  const taken = createServer();
+  taken.listen(0, '127.0.0.1');
+  await once(taken, 'listening');
+  const { port } = taken.address() as AddressInfo;
+  const dataDir = await mkdtemp(join(tmpdir(), 'portcullis-admin-port-'));
+  try {
+    const result = await run('src/main.ts', { PORT: '0', HOST: '127.0.0.1', ADMIN_PORT: String(port), ADMIN_HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info' });
+    expect(result.code).toBe(1);
+    const output = `${result.stdout}${result.stderr}`;
+    expect(output).toMatch(new RegExp(`port ${port} on 127.0.0.1 is already in use.*ADMIN_PORT`));
+    expect(output).not.toMatch(/\n\s+at /);
+  } finally {
+    taken.close();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+});

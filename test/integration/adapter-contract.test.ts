@@ -55,6 +55,7 @@ function openEmbedded(): StoreUnderTest {
     redis: undefined,
     adapterFor: (model) => artifacts.adapterFor(model),
     revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
+    revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
     revokeClient: (clientId) => artifacts.revokeClient(clientId),
     ping: async () => {},
     close: async () => artifacts.close(),
@@ -329,6 +330,19 @@ describe.each(stores)('adapter contract: %s', (_name, available, open) => {
         const digests = [digest('acct-4'), digest('client-z'), ...issued.map(([, id]) => digest(id))];
         const left = [...(await subject.dump()).keys()].filter((key) => digests.some((d) => key.includes(d)));
         expect(left).toEqual([]);
+      });
+    });
+
+    describe('revokeAccountGrants', () => {
+      test('destroys the grants of the account with their tokens, and keeps its sessions and sign-ins in progress', async () => {
+        const mine = await issueForAccount(subject.store, 'acct-g1', ['client-a', 'client-b']);
+        const theirs = await issueForAccount(subject.store, 'acct-g2', ['client-a']);
+        await subject.store.revokeAccountGrants('acct-g1');
+        await subject.store.revokeAccountGrants('acct-never-seen');
+        for (const [model, id] of mine) expect([model, await adapter(model).find(id)]).toEqual([model, model === 'Session' || model === 'Interaction' ? expect.anything() : undefined]);
+        for (const [model, id] of theirs) expect([model, await adapter(model).find(id)]).toEqual([model, expect.anything()]);
+        await subject.store.revokeAccount('acct-g1');
+        for (const [model, id] of mine) expect([model, await adapter(model).find(id)]).toEqual([model, undefined]);
       });
     });
 

@@ -28,7 +28,8 @@ export interface SpawnOptions {
 const describeOutput = (stdout: string, stderr: string) => `\n--- stdout\n${stdout.slice(-2000)}\n--- stderr\n${stderr.slice(-2000)}`;
 
 function spawnNode(script: string, args: readonly string[], options: SpawnOptions) {
-  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A free admin port unless the test names one: test files run in parallel.
+  const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? ROOT, env: { ADMIN_PORT: '0', ...options.env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString('utf8')));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString('utf8')));

@@ -1,4 +1,5 @@
 import type { Logger } from '../../src/observability/logger.ts';
+import { startAdminServer, type RunningAdminServer } from '../../src/admin/admin-server.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { openServices, type Services } from '../../src/services.ts';
 import { createTestResources, freePort, quietLogger, testConfig, usingPostgres, type TestResources } from './environment.ts';
@@ -7,6 +8,8 @@ export interface TestServer {
   readonly issuer: string;
   readonly services: Services;
   readonly running: RunningServer;
+  /** The admin listener, on its own random loopback port. */
+  readonly admin: RunningAdminServer;
   readonly resources: TestResources;
   close(): Promise<void>;
 }
@@ -33,12 +36,15 @@ export async function startTestServer(
   const config = testConfig(resources, { ISSUER: issuer, PORT: String(port), ...viaProxies, ...overrides });
   const services = await openServices(config, options.logger ?? quietLogger(), { migrate: true, inMemoryDatabase: !usingPostgres });
   const running = await startServer(services, port, '127.0.0.1');
+  const admin = await startAdminServer(services, 0, '127.0.0.1');
   return {
     issuer,
     services,
     running,
+    admin,
     resources,
     async close() {
+      await admin.close();
       await running.close();
       await services.close();
       await resources.cleanup();

@@ -36,7 +36,7 @@ describe('configuration', () => {
   test('production refuses embedded stores, generated secrets and a plain-http public issuer', () => {
     const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'http://id.example.com' });
     const named = problems.map((p) => p.split(':')[0]);
-    expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'COOKIE_KEYS', 'ISSUER']));
+    expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'COOKIE_KEYS', 'ISSUER', 'KEY_ENCRYPTION_KEY']));
     expect(problems.find((p) => p.startsWith('ISSUER'))).toMatch(/https/);
   });
 
@@ -47,13 +47,14 @@ describe('configuration', () => {
       DATABASE_URL: 'postgresql://u:p@db:5432/portcullis',
       REDIS_URL: 'redis://cache:6379',
       COOKIE_KEYS: `${'a'.repeat(32)},${'b'.repeat(32)}`,
+      KEY_ENCRYPTION_KEY: 'e'.repeat(32),
     });
     expect(config.cookieKeys).toHaveLength(2);
     expect(Object.isFrozen(config.ttl)).toBe(true);
   });
 
   test('production allows http on loopback for local trials', () => {
-    expect(problemsOf({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32) })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) })).toEqual([]);
   });
 
   test('short cookie keys and weaker argon2 parameters are refused', () => {
@@ -62,7 +63,7 @@ describe('configuration', () => {
   });
 
   describe('TRUST_PROXY (F11)', () => {
-    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32) };
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) };
 
     test('is off by default, and "false" trusts nobody', () => {
       expect(loadConfig({}).trustProxy).toEqual([]);

@@ -81,7 +81,7 @@ describe('one translation per transport', () => {
     expect(invalid).toEqual({
       type: 'urn:portcullis:problem:invalid_input',
       title: 'Invalid input',
-      status: 400,
+      status: 422,
       detail: 'bad',
       code: 'invalid_input',
       errors: [{ pointer: '/email', message: 'invalid email' }],

@@ -1,13 +1,14 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidClientMetadataError } from '../../clients/errors.ts';
 import { parse, requirePositional } from '../args.ts';
+import { callerPath } from '../caller-path.ts';
 import { CliError, printJson, table, type CliIo, type Noun } from '../io.ts';
 
 const list = (value: unknown): string => (Array.isArray(value) ? value.join(' ') : '');
 
 async function readMetadata(file: string | undefined, io: CliIo, usage: string): Promise<unknown> {
   if (!file) throw new CliError(`missing --metadata-file\nusage: ${usage}`, 2);
-  const text = file === '-' ? await io.readStdin() : await readFile(file, 'utf8').catch((e: Error) => { throw new CliError(`cannot read ${file}: ${e.message}`); });
+  const text = file === '-' ? await io.readStdin() : await readFile(callerPath(file), 'utf8').catch((e: Error) => { throw new CliError(`cannot read ${file}: ${e.message}`); });
   try {
     return JSON.parse(text);
   } catch (error) {

@@ -1,0 +1,67 @@
+import { z } from 'zod';
+import type { ResourceOperations } from '../../management/resource-operations.ts';
+import type { Resource } from '../../resources/resource-registry.ts';
+import { defineRoute, type AdminRoute } from '../admin-route.ts';
+import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
+
+const resource = z.object({ identifier: z.string(), scopes: z.array(z.string()), access_token_ttl: z.number().int(), access_token_format: z.enum(['jwt', 'opaque']), created_at: z.string() });
+const toResource = (item: Resource): z.output<typeof resource> => ({
+  identifier: item.identifier,
+  scopes: [...item.scopes],
+  access_token_ttl: item.accessTokenTtl,
+  access_token_format: item.tokenFormat,
+  created_at: item.createdAt.toISOString(),
+});
+const resourcePath = z.object({ id: z.string().min(1).max(2048).describe('the resource identifier, percent-encoded') }).strict();
+const ttl = z.number().int().positive().max(86_400).optional().describe('access token lifetime, seconds');
+const format = z.enum(['jwt', 'opaque']).optional();
+const notFound = { 404: { description: 'no such resource' } };
+
+export function resourceRoutes(resources: ResourceOperations): AdminRoute[] {
+  return [
+    defineRoute({
+      method: 'POST', path: '/admin/v1/resources', operationId: 'createResource', summary: 'Register an API (RFC 8707 resource indicator) and its scopes', group: 'resources', access: 'write',
+      body: z.object({ identifier: z.string(), scopes: z.array(z.string()), access_token_ttl: ttl, access_token_format: format }).strict(),
+      responses: { 201: { description: 'registered', schema: resource }, 409: { description: 'already registered (or reserved)' } },
+      async handle({ body, operation }) {
+        const created = await resources.create(operation, { identifier: body.identifier, scopes: body.scopes, accessTokenTtl: body.access_token_ttl, tokenFormat: body.access_token_format });
+        return { status: 201, body: toResource(created), headers: { location: `/admin/v1/resources/${encodeURIComponent(created.identifier)}` } };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/admin/v1/resources', operationId: 'listResources', summary: 'List registered APIs (oldest first)', group: 'resources', access: 'read',
+      query: pageQuery,
+      responses: { 200: { description: 'a page of APIs', schema: listSchema(resource) } },
+      handle: async ({ ctx, query }) => listAnswer(ctx, query, await resources.page(pageRequestOf(query)), toResource, () => resources.count()),
+    }),
+    defineRoute({
+      method: 'GET', path: '/admin/v1/resources/{id}', operationId: 'getResource', summary: 'Read a registered API', group: 'resources', access: 'read',
+      params: resourcePath,
+      responses: { 200: { description: 'the API', schema: resource }, ...notFound },
+      handle: async ({ params }) => ({ status: 200, body: toResource(await resources.show(params.id)) }),
+    }),
+    defineRoute({
+      method: 'PATCH', path: '/admin/v1/resources/{id}', operationId: 'updateResource', summary: "Change an API's scopes, token lifetime or format", group: 'resources', access: 'write',
+      params: resourcePath, bodyType: 'application/merge-patch+json',
+      body: z.object({ scopes: z.array(z.string()).optional(), access_token_ttl: ttl, access_token_format: format }).strict(),
+      responses: { 200: { description: 'the changed API', schema: resource }, ...notFound },
+      async handle({ params, body, operation }) {
+        const changes = {
+          ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
+          ...(body.access_token_ttl !== undefined ? { accessTokenTtl: body.access_token_ttl } : {}),
+          ...(body.access_token_format !== undefined ? { tokenFormat: body.access_token_format } : {}),
+        };
+        return { status: 200, body: toResource(await resources.update(operation, params.id, changes)) };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/admin/v1/resources/{id}', operationId: 'deleteResource', summary: 'Delete a registered API', group: 'resources', access: 'write',
+      params: resourcePath,
+      responses: { 204: { description: 'deleted' }, ...notFound },
+      async handle({ params, operation }) {
+        await resources.delete(operation, params.id);
+        return { status: 204 };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,50 @@
+import type { AuditLog } from '../audit/audit-log.ts';
+import { secretStatusOf } from '../clients/client-record.ts';
+import type { ClientMetadata, ClientRegistry, RegistrationResponse, SecretRotation } from '../clients/client-registry.ts';
+import { ClientNotFoundError } from '../clients/errors.ts';
+import type { Page, PageRequest } from '../db/keyset.ts';
+import type { OperationContext } from './operation-context.ts';
+
+/** A client as an admin reads it: its metadata and when its secrets were last used, never a secret. */
+export type ClientView = ClientMetadata & { client_secret_status: ReturnType<typeof secretStatusOf> };
+
+/** Client administration shared by the CLI and the admin API; every change is audited. */
+export function clientOperations(clients: ClientRegistry, audit: AuditLog) {
+  const view = async (clientId: string): Promise<ClientView> => {
+    const record = await clients.read(clientId);
+    if (!record) throw new ClientNotFoundError(`no client ${clientId}`);
+    return { ...record.metadata, client_secret_status: secretStatusOf(record) };
+  };
+  return {
+    warningsFor: (metadata: unknown) => clients.warningsFor(metadata),
+    async create(context: OperationContext, metadata: unknown): Promise<RegistrationResponse> {
+      const created = await clients.create(metadata);
+      await audit.record({ ...context, action: 'client.created', target: created.client_id, detail: { admin: created.admin === true } });
+      return created;
+    },
+    async update(context: OperationContext, clientId: string, patch: unknown): Promise<RegistrationResponse> {
+      const updated = await clients.update(clientId, patch);
+      const fields = patch && typeof patch === 'object' ? Object.keys(patch) : [];
+      await audit.record({ ...context, action: 'client.updated', target: clientId, detail: { fields } });
+      return updated;
+    },
+    async rotateSecret(context: OperationContext, clientId: string, options: { previousSecretValidFor?: number } = {}): Promise<SecretRotation> {
+      const rotated = await clients.rotateSecret(clientId, options);
+      await audit.record({ ...context, action: 'client.secret_rotated', target: clientId, detail: { previous_valid_until: rotated.previous_secret_expires_at } });
+      return rotated;
+    },
+    async delete(context: OperationContext, clientId: string): Promise<void> {
+      await clients.delete(clientId);
+      await audit.record({ ...context, action: 'client.deleted', target: clientId });
+    },
+    show: view,
+    async page(request: PageRequest): Promise<Page<ClientView>> {
+      const page = await clients.page(request);
+      return { items: await Promise.all(page.items.map((metadata) => view(metadata.client_id).catch(() => ({ ...metadata, client_secret_status: null })))), next: page.next };
+    },
+    count: () => clients.count(),
+    list: () => clients.list(),
+  };
+}
+
+export type ClientOperations = ReturnType<typeof clientOperations>;
