@@ -3,7 +3,7 @@ import prettier from 'eslint-config-prettier';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'dist-*/', 'src/generated/', 'coverage/', 'data/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', 'dist-*/', 'src/generated/', 'coverage/', 'data/', 'bench/results/', 'bench/.build/'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

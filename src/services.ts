@@ -26,7 +26,7 @@ import { createSecurityEvents, type SecurityEvents } from './audit/security-even
 import { clientOperations, type ClientOperations } from './management/client-operations.ts';
 import { keyOperations, type KeyOperations } from './management/key-operations.ts';
 import { registrationOperations, type RegistrationOperations } from './management/registration-operations.ts';
-import { auditDynamicRegistration } from './audit/registration-events.ts';
+import { auditProviderEvents } from './audit/provider-events.ts';
 import { resourceOperations, type ResourceOperations } from './management/resource-operations.ts';
 import { userOperations, type UserOperations } from './management/user-operations.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
@@ -141,7 +141,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
         logger,
       });
       countIssuedTokens(provider, metrics);
-      auditDynamicRegistration(provider, audit);
+      auditProviderEvents(provider, audit);
       return provider;
     });
     closers.push(() => keys.close());

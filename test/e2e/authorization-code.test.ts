@@ -233,6 +233,14 @@ describe('refresh tokens', () => {
     await expect(oidc.refreshTokenGrant(web.config, first.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     await expect(oidc.refreshTokenGrant(web.config, second.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
     expect((await oidc.tokenIntrospection(web.config, second.access_token)).active).toBe(false);
+    // The reuse is a security event: it is in the audit trail, with the account and the client.
+    const deadline = Date.now() + 10_000;
+    let events: Awaited<ReturnType<typeof server.services.audit.page>>['items'] = [];
+    while (events.length === 0 && Date.now() < deadline) {
+      events = (await server.services.audit.page({ limit: 5 }, { action: 'refresh_token.reuse_detected' })).items;
+      if (events.length === 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(events[0]).toMatchObject({ actor: `client:${web.clientId}`, target: account.id, outcome: 'failure' });
   });
 
   test('two concurrent uses of one refresh token cannot both succeed', async () => {
