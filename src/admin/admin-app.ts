@@ -36,7 +36,7 @@ function routeHandler(route: AdminRoute, authenticate: AdminAuthenticator) {
     const query = validate(route.query ?? NO_QUERY, { ...ctx.query });
     const raw = route.method === 'GET' || route.method === 'DELETE' ? undefined : await readJsonBody(ctx);
     const body = route.body ? validate(route.body, raw) : undefined;
-    const result = await route.handle({ params, query, body, ctx, operation: { actor: `client:${caller.clientId}`, address: ctx.ip } });
+    const result = await route.handle({ params, query, body, ctx, operation: { actor: `client:${caller.clientId}`, address: ctx.ip, mayManageAdmins: caller.scopes.includes('admin:write') } });
     ctx.set('cache-control', 'no-store');
     for (const [name, value] of Object.entries(result.headers ?? {})) ctx.set(name, value);
     ctx.status = result.status;
@@ -65,7 +65,8 @@ export function createAdminApp(deps: AdminAppDependencies): Koa {
     ctx.body = openApi;
   });
   router.get('/.well-known/oauth-protected-resource', (ctx) => {
-    ctx.set('cache-control', 'public, max-age=300');
+    // Built from the Host the caller used: never cached for someone else.
+    ctx.set('cache-control', 'no-store');
     ctx.body = {
       resource: deps.resource,
       authorization_servers: [deps.issuer],

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { JWK } from 'jose';
+import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { AppError } from '../errors/app-error.ts';
 import { createResourceServer, ResourceServerError } from '../resource-server/index.ts';
@@ -53,13 +54,19 @@ export function createAdminAuthenticator(options: AdminAuthOptions) {
     const clientId = auth.clientId;
     const registration = clientId && auth.subjectType === 'client' ? await options.clients.find(clientId) : undefined;
     if (!clientId || registration?.metadata.admin !== true) throw unauthorized(ctx, 'the client of this token is no longer an admin client');
-    if (!auth.scopes.some((scope) => anyOfScopes.includes(scope))) {
+    // A client re-created under the same id, or whose secret was rotated without an overlap, revives no earlier token.
+    const issuedAt = typeof auth.claims.iat === 'number' ? auth.claims.iat : 0;
+    if (issuedAt < Math.floor(registration.tokensValidFrom.getTime() / 1000)) throw unauthorized(ctx, 'this token was issued before the client was re-registered or its secret was rotated');
+    // What the client may have now, not what it had when the token was issued.
+    const allowed = allowedScopesOf(registration.metadata);
+    const scopes = auth.scopes.filter((scope) => allowed.has(scope));
+    if (!scopes.some((scope) => anyOfScopes.includes(scope))) {
       const challenge = `Bearer error="insufficient_scope", error_description="the token lacks the scope this route needs", scope=${quoted(anyOfScopes.join(' '))}`;
       throw new AppError('insufficient_scope', `this route needs one of the scopes: ${anyOfScopes.join(', ')}`, {
         headers: { 'www-authenticate': withResourceMetadata(challenge, protectedResourceMetadataUrl(ctx)) },
       });
     }
-    return { clientId, scopes: auth.scopes };
+    return { clientId, scopes };
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import { AppError } from '../errors/app-error.ts';
+import { unsafeJson } from '../http/json-safety.ts';
 
 /** The largest admin request body: client metadata with many redirect URIs fits easily. */
 export const MAX_ADMIN_BODY_BYTES = 64 * 1024;
@@ -19,9 +20,13 @@ export async function readJsonBody(ctx: Context, limit = MAX_ADMIN_BODY_BYTES): 
   if (!ctx.is('application/json', 'application/merge-patch+json', 'application/*+json')) {
     throw new AppError('unsupported_media_type', 'request body must be application/json');
   }
+  let parsed: unknown;
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
   } catch {
     throw new AppError('invalid_request', 'request body is not valid JSON');
   }
+  const problem = unsafeJson(parsed);
+  if (problem) throw new AppError('invalid_input', problem);
+  return parsed;
 }

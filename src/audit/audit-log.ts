@@ -30,10 +30,23 @@ export interface AuditEvent {
 // A detail is descriptive (which fields changed, why a login failed); anything named like a credential is dropped.
 const SECRET_LIKE = /secret|password|token|hash|private|credential|cookie|code$/i;
 
+// eslint-disable-next-line no-control-regex -- control characters are what is removed
+const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]/g;
+
+/** Text as the audit trail keeps it: one line, no control characters (a log reader sees what was there). */
+const plain = (value: string): string => value.replace(CONTROL_CHARACTERS, '\uFFFD').slice(0, 2048);
+
+function sanitized(value: unknown): unknown {
+  if (typeof value === 'string') return plain(value);
+  if (Array.isArray(value)) return value.map(sanitized);
+  if (value && typeof value === 'object') return withoutSecrets(value as Record<string, unknown>);
+  return value;
+}
+
 function withoutSecrets(detail: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   if (!detail) return undefined;
   const kept = Object.entries(detail).filter(([key]) => !SECRET_LIKE.test(key));
-  return kept.length > 0 ? Object.fromEntries(kept.map(([key, value]) => [key, value && typeof value === 'object' && !Array.isArray(value) ? withoutSecrets(value as Record<string, unknown>) : value])) : undefined;
+  return kept.length > 0 ? Object.fromEntries(kept.map(([key, value]) => [plain(key), sanitized(value)])) : undefined;
 }
 
 const toEvent = (row: { id: bigint; at: Date; actor: string; action: string; target: string | null; address: string | null; outcome: string; detail: unknown }): AuditEvent => ({
@@ -65,7 +78,7 @@ export class AuditLog {
   /** Writes the event; a change is not reported done before its audit event is stored. */
   async record(input: AuditEventInput): Promise<void> {
     const detail = withoutSecrets(input.detail);
-    const event = { actor: input.actor, action: input.action, target: input.target ?? null, address: input.address ?? null, outcome: input.outcome ?? 'success' };
+    const event = { actor: plain(input.actor), action: input.action, target: input.target === undefined ? null : plain(input.target), address: input.address ?? null, outcome: input.outcome ?? 'success' };
     this.#logger.info({ audit: { ...event, detail } }, `audit ${input.action}`);
     await this.#prisma.auditEvent.create({ data: { ...event, ...(detail ? { detail: detail as Prisma.InputJsonObject } : {}) } });
   }

@@ -64,7 +64,7 @@ export async function startAdminSocket(services: Services): Promise<{ close(): P
     }
     const output: CliResponse = { exitCode: 0, stdout: '', stderr: '' };
     const io = { readStdin: async () => input.stdin, out: (text: string) => void (output.stdout += text), err: (text: string) => void (output.stderr += text) };
-    output.exitCode = await runCli(input.argv.map(String), io, async () => services);
+    output.exitCode = await runCli(input.argv.map(String), io, async () => services, { inServer: true });
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(output));
   };
   const server = createServer((req, res) => {

@@ -20,6 +20,8 @@ export interface CommandContext {
   readonly args: string[];
   readonly io: CliIo;
   readonly json: boolean;
+  /** True when the command runs inside the server (forwarded over the admin socket), false in a CLI process of its own. */
+  readonly inServer: boolean;
   services(): Promise<Services>;
 }
 

@@ -2,11 +2,19 @@ import { expectedFailure } from '../errors/app-error.ts';
 import { isDependencyOutage } from '../errors/outage.ts';
 import type { Services } from '../services.ts';
 import { clientCommands } from './commands/client.ts';
+import { initialAccessTokenCommands } from './commands/initial-access-token.ts';
+import { keyCommands } from './commands/keys.ts';
 import { resourceCommands } from './commands/resource.ts';
 import { userCommands } from './commands/user.ts';
 import { CliError, type CliIo, type Noun } from './io.ts';
 
-const NOUNS: Record<string, Noun> = { user: userCommands, client: clientCommands, resource: resourceCommands };
+const NOUNS: Record<string, Noun> = {
+  user: userCommands,
+  client: clientCommands,
+  resource: resourceCommands,
+  keys: keyCommands,
+  'initial-access-token': initialAccessTokenCommands,
+};
 
 async function version(): Promise<string> {
   const { readFile } = await import('node:fs/promises');
@@ -16,7 +24,13 @@ async function version(): Promise<string> {
 
 function overview(): string {
   const lines = ['usage: npm run cli -- <noun> <verb> [options]', '', 'Commands:'];
-  for (const noun of Object.values(NOUNS)) for (const command of Object.values(noun)) lines.push(`  ${command.usage.padEnd(70)} ${command.summary}`);
+  const column = 70;
+  for (const noun of Object.values(NOUNS)) {
+    for (const { usage, summary } of Object.values(noun)) {
+      // A usage too long for the column gets its summary on the next line, in the column.
+      lines.push(usage.length < column ? `  ${usage.padEnd(column)} ${summary}` : `  ${usage}\n  ${' '.repeat(column)} ${summary}`);
+    }
+  }
   lines.push('', 'Every command accepts --help, and --json for machine-readable output; `help <noun>` lists a noun\'s commands; --version.', 'Also: npm run db:migrate (apply pending database migrations).');
   return `${lines.join('\n')}\n`;
 }
@@ -30,8 +44,17 @@ function cliLineFor(error: unknown): string {
   return isDependencyOutage(error) ? `error: unavailable: the database or Redis cannot be reached (${firstLine})` : `error: ${firstLine}`;
 }
 
-/** Runs one CLI invocation; returns its exit code. Services are opened only if the command needs them. */
-export async function runCli(argv: readonly string[], io: CliIo, services: () => Promise<Services>): Promise<number> {
+export interface RunOptions {
+  /** The invocation was forwarded to the running server and runs inside it (admin-socket.ts). */
+  readonly inServer?: boolean;
+}
+
+/**
+ * Runs one CLI invocation; returns its exit code. Services are opened only if the command needs
+ * them. Commands change things through `services.management` with CLI_CONTEXT (audited as actor
+ * "cli"), as the admin API does; their failures are translated here, once.
+ */
+export async function runCli(argv: readonly string[], io: CliIo, services: () => Promise<Services>, { inServer = false }: RunOptions = {}): Promise<number> {
   if (argv[0] === '--version' || argv[0] === '-v') {
     io.out(`${await version()}\n`);
     return 0;
@@ -61,7 +84,7 @@ export async function runCli(argv: readonly string[], io: CliIo, services: () =>
     return 0;
   }
   try {
-    await command.run({ args, io, json: args.includes('--json'), services });
+    await command.run({ args, io, json: args.includes('--json'), inServer, services });
     return 0;
   } catch (error) {
     io.err(`${cliLineFor(error)}\n`);

@@ -102,9 +102,16 @@ function checkAdmin(metadata: Record<string, unknown>, adminResource: string | u
     return;
   }
   metadata.grant_types ??= ['client_credentials'];
+  metadata.response_types ??= [];
+  metadata.redirect_uris ??= [];
   const grantTypes = metadata.grant_types;
   if (!Array.isArray(grantTypes) || grantTypes.length !== 1 || grantTypes[0] !== 'client_credentials') {
     refuse('grant_types: an admin client uses client_credentials only');
+  }
+  // A response type or a redirect URI would let oidc-provider add the authorization code grant.
+  for (const field of ['response_types', 'redirect_uris', 'post_logout_redirect_uris']) {
+    const value = metadata[field];
+    if (value !== undefined && (!Array.isArray(value) || value.length > 0)) refuse(`${field}: an admin client signs no user in, so it has none`);
   }
   metadata.scope ??= DEFAULT_ADMIN_CLIENT_SCOPE;
 }

@@ -11,6 +11,8 @@ export interface ClientRecord {
   /** The secret before the last rotation, while it is still accepted. */
   readonly previousSecret: { readonly hash: string; readonly expiresAt: Date; readonly lastUsedAt: Date | undefined } | undefined;
   readonly createdAt: Date;
+  /** Tokens issued to the client before this instant are refused by the admin API and JWT introspection. */
+  readonly tokensValidFrom: Date;
   /** What oidc-provider is given: see `providerMetadataOf`. */
   readonly providerMetadata: Record<string, unknown>;
 }
@@ -36,6 +38,7 @@ interface ClientRow {
   previousSecretHash: string | null;
   previousSecretExpiresAt: Date | null;
   previousSecretLastUsedAt: Date | null;
+  credentialsRevokedAt: Date | null;
   createdAt: Date;
 }
 
@@ -46,7 +49,8 @@ export const toClientRecord = (row: ClientRow): ClientRecord => {
     row.previousSecretHash && row.previousSecretExpiresAt
       ? { hash: row.previousSecretHash, expiresAt: row.previousSecretExpiresAt, lastUsedAt: row.previousSecretLastUsedAt ?? undefined }
       : undefined;
-  return { metadata, secretHash, secretLastUsedAt: row.secretLastUsedAt ?? undefined, previousSecret, createdAt: row.createdAt, providerMetadata: providerMetadataOf(metadata, secretHash) };
+  const tokensValidFrom = row.credentialsRevokedAt && row.credentialsRevokedAt > row.createdAt ? row.credentialsRevokedAt : row.createdAt;
+  return { metadata, secretHash, secretLastUsedAt: row.secretLastUsedAt ?? undefined, previousSecret, createdAt: row.createdAt, tokensValidFrom, providerMetadata: providerMetadataOf(metadata, secretHash) };
 };
 
 /** Which of the client's secrets `presented` is: the current one, the previous one while it is accepted, or neither. */

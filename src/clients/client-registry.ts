@@ -4,6 +4,7 @@ import type { LookupCache } from '../cache/lookup-cache.ts';
 import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import { afterPosition, toPage, type Page, type PageRequest } from '../db/keyset.ts';
 import { AppError } from '../errors/app-error.ts';
+import { unsafeJson } from '../http/json-safety.ts';
 import { isSafeIdentifier } from '../http/safe-text.ts';
 import { allowedScopesOf, audienceOf, providerMetadataOf, toClientRecord, type ClientMetadata, type ClientRecord } from './client-record.ts';
 import { enforceClientPolicy, validClientId } from './client-policy.ts';
@@ -64,6 +65,8 @@ const SERVER_MANAGED = ['client_id_issued_at', 'client_secret_expires_at', 'regi
 
 const asObject = (input: unknown, what: string): Record<string, unknown> => {
   if (!input || typeof input !== 'object' || Array.isArray(input)) throw new InvalidClientMetadataError(`${what} must be a JSON object`);
+  const unsafe = unsafeJson(input);
+  if (unsafe) throw new InvalidClientMetadataError(unsafe);
   return { ...(input as Record<string, unknown>) };
 };
 
@@ -168,6 +171,8 @@ export class ClientRegistry {
         previousSecretHash: expiresAt ? current.secretHash : null,
         previousSecretExpiresAt: expiresAt,
         previousSecretLastUsedAt: expiresAt ? (current.secretLastUsedAt ?? null) : null,
+        // No overlap is what a leaked secret calls for: what was issued with it ends too.
+        ...(expiresAt ? {} : { credentialsRevokedAt: new Date() }),
       },
     });
     await this.#changed(clientId);

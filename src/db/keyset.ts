@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.ts';
+import { isSafeIdentifier } from '../http/safe-text.ts';
 
 /** Where a page starts: after the row with this creation time and key (the sort is createdAt, then key). */
 export interface KeysetPosition {
@@ -25,7 +26,8 @@ export function decodeCursor(cursor: string): KeysetPosition {
   try {
     const [createdAt, key] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
     const date = new Date(String(createdAt));
-    if (typeof key === 'string' && typeof createdAt === 'string' && !Number.isNaN(date.getTime())) return { createdAt: date, key };
+    const year = date.getUTCFullYear();
+    if (isSafeIdentifier(key) && typeof createdAt === 'string' && year >= 2000 && year <= 9999) return { createdAt: date, key };
   } catch {
     // fall through: any malformed cursor is the same client error
   }

@@ -5,6 +5,8 @@ import type { Views } from '../pages/views.ts';
 import { rememberRequestedScope } from '../oidc/requested-scope.ts';
 import { expectedFailure } from '../errors/app-error.ts';
 import { toProtocolError } from './error-handler.ts';
+import { unsafeJson } from './json-safety.ts';
+import { matchingSecret } from '../clients/client-record.ts';
 import { isPlainAscii, oversizedParameter, parseParameters, type Parameters, type SizeLimits } from './protocol-parameters.ts';
 import { readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
@@ -77,6 +79,43 @@ async function narrowedScope(clients: GatewayDependencies['clients'], clientId: 
 
 const encode = (parameters: Parameters): string => new URLSearchParams(parameters.map(([name, value]): [string, string] => [name, value])).toString();
 
+const REGISTRATION_PATH = /^\/reg(\/[^/]+)?$/;
+const MAX_REGISTRATION_BODY = 64 * 1024;
+
+/**
+ * A registration body that would break storage (NUL, lone surrogates, absurd nesting) is refused
+ * here. An RFC 7592 update may repeat the client's secret (section 2.2): oidc-provider compares it
+ * with what it knows, the stored hash, so a matching secret is handed on as that hash.
+ */
+async function checkRegistrationBody(ctx: Context, clients: GatewayDependencies['clients']): Promise<{ status: number; description: string } | undefined> {
+  let body: Buffer;
+  try {
+    body = await readAndReplayBody(ctx.req, MAX_REGISTRATION_BODY);
+  } catch (error) {
+    const expected = expectedFailure(error);
+    if (!expected) throw error;
+    return { status: expected.status, description: expected.message };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    return undefined; // oidc-provider answers malformed JSON itself
+  }
+  const problem = unsafeJson(parsed);
+  if (problem) return { status: 400, description: problem };
+  // Case matters in the client id, unlike in the route.
+  const clientId = /^\/reg\/([^/]+)\/?$/i.exec(ctx.path)?.[1];
+  const secret = (parsed as { client_secret?: unknown } | null)?.client_secret;
+  if (ctx.method === 'PUT' && clientId && typeof secret === 'string') {
+    const record = await clients.find(clientId);
+    if (record?.secretHash && matchingSecret(record, secret) === 'current') {
+      replayBody(ctx.req, Buffer.from(JSON.stringify({ ...(parsed as object), client_secret: record.secretHash })));
+    }
+  }
+  return undefined;
+}
+
 /**
  * What every request to oidc-provider passes first: its parameters are valid UTF-8 without control
  * characters, and the endpoints that store a request for later are bounded in size and rate, so
@@ -104,6 +143,10 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       const expected = expectedFailure(error);
       if (!expected) throw error;
       return refuse(ctx, deps.views, { status: expected.status, error: toProtocolError(expected).error, description: expected.message });
+    }
+    if (REGISTRATION_PATH.test(route) && (ctx.method === 'POST' || ctx.method === 'PUT') && ctx.is('json')) {
+      const problem = await checkRegistrationBody(ctx, deps.clients);
+      if (problem) return refuse(ctx, deps.views, { status: problem.status, error: problem.status === 413 ? 'invalid_request' : 'invalid_client_metadata', description: problem.description });
     }
     if (route === '/reg' && ctx.method === 'POST' && deps.registrationThrottle) {
       const wait = await deps.registrationThrottle.take(ctx.ip);

@@ -4,6 +4,11 @@ import type { Actor } from '../audit/audit-log.ts';
 export interface OperationContext {
   readonly actor: Actor;
   readonly address?: string | undefined;
+  /**
+   * Whether the caller may create, change, rotate or delete admin clients: an admin with every
+   * write (`admin:write`), or the CLI on the server. A narrower admin cannot mint a broader one.
+   */
+  readonly mayManageAdmins: boolean;
 }
 
-export const CLI_CONTEXT: OperationContext = { actor: 'cli' };
+export const CLI_CONTEXT: OperationContext = { actor: 'cli', mayManageAdmins: true };

@@ -19,6 +19,7 @@ function openRegistrationProblem(metadata: Record<string, unknown>): string | un
       if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname)))) {
         return `${field}: only https or loopback http redirect URIs may be registered dynamically`;
       }
+      if (url.username || url.password) return `${field}: redirect URIs must not carry credentials`;
     }
   }
   return undefined;
@@ -44,11 +45,27 @@ export function checkDynamicRegistration(ctx: KoaContextWithOIDC | undefined, me
   }
 }
 
+/** The policy every initial access token carries: it registers one client, then it is gone. */
+export const SINGLE_USE_POLICY = 'single-use';
+
+async function consumeInitialAccessToken(ctx: KoaContextWithOIDC): Promise<void> {
+  // Also runs on RFC 7592 updates (the registration access token inherits the policy): nothing to consume then.
+  const token = (ctx.oidc.entities as { InitialAccessToken?: { destroy(): Promise<void> } }).InitialAccessToken;
+  await token?.destroy();
+}
+
 /** oidc-provider's dynamic registration features for a REGISTRATION mode. */
 export function registrationFeatures(mode: RegistrationMode, idFactory: () => string) {
   const enabled = mode !== 'off';
   return {
-    registration: { enabled, initialAccessToken: mode === 'initial-access-token', issueRegistrationAccessToken: true, idFactory },
+    registration: {
+      enabled,
+      initialAccessToken: mode === 'initial-access-token',
+      issueRegistrationAccessToken: true,
+      idFactory,
+      // oidc-provider takes policies only with initial access tokens.
+      ...(mode === 'initial-access-token' ? { policies: { [SINGLE_USE_POLICY]: consumeInitialAccessToken } } : {}),
+    },
     registrationManagement: { enabled, rotateRegistrationAccessToken: true },
   };
 }

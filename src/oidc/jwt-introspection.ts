@@ -77,7 +77,7 @@ export async function introspectJwt(token: string, caller: PolicyClient, deps: J
   if (!clientId || !mayIntrospect(caller, { clientId, aud: claims.aud })) return INACTIVE;
   const registration = await deps.clients.find(clientId);
   // Bound to the registration it was issued under: a client deleted and re-created revives nothing.
-  if (!registration || claims.iat! < Math.floor(registration.createdAt.getTime() / 1000)) return INACTIVE;
+  if (!registration || claims.iat! < Math.floor(registration.tokensValidFrom.getTime() / 1000)) return INACTIVE;
   const isUserToken = claims.sub !== clientId;
   if (isUserToken && !(await accountIsLive(deps.accounts, claims.sub!, claims.iat))) return INACTIVE;
   if (claims.grant_id !== undefined) {

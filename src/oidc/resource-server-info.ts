@@ -15,8 +15,11 @@ export interface AdminResource {
   readonly accessTokenTtl: number;
 }
 
-function adminResourceInfo(registration: ClientRecord | undefined, admin: AdminResource, signingAlg: SigningAlgorithm) {
+function adminResourceInfo(ctx: KoaContextWithOIDC, registration: ClientRecord | undefined, admin: AdminResource, signingAlg: SigningAlgorithm) {
   if (registration?.metadata.admin !== true) throw new errors.InvalidTarget(`resource ${admin.identifier} is only for admin clients`);
+  // Admin tokens are the admin client's own, never delegated by a user.
+  const grantType = (ctx.oidc.params as { grant_type?: unknown } | undefined)?.grant_type;
+  if (ctx.oidc.route !== 'token' || grantType !== 'client_credentials') throw new errors.InvalidTarget(`resource ${admin.identifier} is issued by the client_credentials grant only`);
   const allowed = allowedScopesOf(registration.metadata);
   return {
     scope: ADMIN_SCOPES.filter((scope) => allowed.has(scope)).join(' '),
@@ -34,9 +37,9 @@ function adminResourceInfo(registration: ClientRecord | undefined, admin: AdminR
  * (code, refresh, client credentials, and any grant added later), so this is the one gate.
  */
 export function createResourceServerInfo(resources: ResourceRegistry, clients: Clients, signingAlg: SigningAlgorithm, admin: AdminResource) {
-  return async function resourceServerInfo(_ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string }) {
+  return async function resourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string }) {
     const registration = await clients.find(client.clientId);
-    if (indicator === admin.identifier) return adminResourceInfo(registration, admin, signingAlg);
+    if (indicator === admin.identifier) return adminResourceInfo(ctx, registration, admin, signingAlg);
     const resource = registration && audienceOf(registration.metadata).includes(indicator) ? await resources.find(indicator) : undefined;
     if (!registration || !resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered or not allowed for this client`);
     const allowed = allowedScopesOf(registration.metadata);

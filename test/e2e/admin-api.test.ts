@@ -265,3 +265,76 @@ describe('the audit trail', () => {
     expect(JSON.stringify(events.body)).not.toContain(created.body.client_secret as string);
   });
 });
+
+describe('no escalation through the admin API (review findings)', () => {
+  test('a narrower admin cannot create, change, rotate or delete an admin client', async () => {
+    const narrow = await createAdminClient(server, { scope: 'admin:clients:write admin:clients:read' });
+    const narrowCall = adminCall(server, await adminToken(server, narrow, 'admin:clients:write admin:clients:read'));
+    expect((await narrowCall('POST', '/admin/v1/clients', { admin: true })).status).toBe(403);
+    expect((await narrowCall('PATCH', `/admin/v1/clients/${narrow.clientId}`, { scope: 'admin:read admin:write' })).status).toBe(403);
+    expect((await narrowCall('POST', `/admin/v1/clients/${admin.clientId}/rotate-secret`)).status).toBe(403);
+    expect((await narrowCall('DELETE', `/admin/v1/clients/${admin.clientId}`)).status).toBe(403);
+    const ordinary = await narrowCall('POST', '/admin/v1/clients', { grant_types: ['client_credentials'] });
+    expect(ordinary.status).toBe(201);
+    expect((await narrowCall('PATCH', `/admin/v1/clients/${ordinary.body.client_id as string}`, { admin: true })).status).toBe(403);
+  });
+
+  test('an admin token stops working when its client is narrowed, re-created under its id, or its secret rotated without an overlap', async () => {
+    const target = await createAdminClient(server);
+    const old = adminCall(server, await adminToken(server, target));
+    expect((await call('PATCH', `/admin/v1/clients/${target.clientId}`, { scope: 'admin:audit:read' })).status).toBe(200);
+    // The old token carries admin:read admin:write, none of which the client may have now.
+    expect((await old('GET', '/admin/v1/audit-events')).status).toBe(403);
+    const fresh = adminCall(server, await adminToken(server, target, 'admin:audit:read'));
+    expect((await fresh('GET', '/admin/v1/audit-events')).status).toBe(200);
+    expect((await fresh('GET', '/admin/v1/users')).status).toBe(403);
+
+    const rotated = await createAdminClient(server);
+    const beforeRotation = adminCall(server, await adminToken(server, rotated));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await call('POST', `/admin/v1/clients/${rotated.clientId}/rotate-secret`)).status).toBe(200);
+    expect((await beforeRotation('GET', '/admin/v1/clients')).status).toBe(401);
+
+    const recreated = await createAdminClient(server, { client_id: 'ci-deployer' });
+    const stolen = adminCall(server, await adminToken(server, recreated));
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await call('DELETE', '/admin/v1/clients/ci-deployer')).status).toBe(204);
+    await createAdminClient(server, { client_id: 'ci-deployer' });
+    expect((await stolen('GET', '/admin/v1/clients')).status).toBe(401);
+  });
+
+  test('an admin client signs no user in: no response types, no redirect URIs', async () => {
+    const answer = await call('POST', '/admin/v1/clients', { admin: true, response_types: ['code'], redirect_uris: ['https://evil.example.test/cb'] });
+    expect(answer.status).toBe(422);
+  });
+
+  test('input that cannot be stored is a 4xx, never a 500', async () => {
+    expect((await call('POST', '/admin/v1/clients', { grant_types: ['client_credentials'], client_name: 'nul\u0000here' })).status).toBe(422);
+    const deep = `${'{"x":'.repeat(5000)}1${'}'.repeat(5000)}`;
+    expect((await call('POST', '/admin/v1/clients', `{"grant_types":["client_credentials"],"jwks":${deep}}`)).status).toBe(422);
+    expect((await call('GET', '/admin/v1/users?email=%00')).status).toBe(422);
+    expect((await call('GET', '/admin/v1/audit-events?action=%00')).status).toBe(422);
+    const badDate = Buffer.from(JSON.stringify(['-271821-04-20T00:00:00.000Z', 'x'])).toString('base64url');
+    expect((await call('GET', `/admin/v1/clients?cursor=${badDate}`)).status).toBe(422);
+    const nulKey = Buffer.from(JSON.stringify(['2026-01-01T00:00:00.000Z', 'a\u0000b'])).toString('base64url');
+    expect((await call('GET', `/admin/v1/users?cursor=${nulKey}`)).status).toBe(422);
+    expect((await call('DELETE', '/admin/v1/resources/a%00b')).status).toBe(422);
+    const reg = await fetch(`${server.issuer}/reg`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `{"jwks":${deep}}` });
+    expect(reg.status).toBe(400);
+  });
+
+  test('key rotations are at most one a minute', async () => {
+    expect((await call('POST', '/admin/v1/keys/rotate')).status).toBe(200);
+    const again = await call('POST', '/admin/v1/keys/rotate');
+    expect(again.status).toBe(409);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThan(0);
+  });
+
+  test('an initial access token registers one client only', async () => {
+    const token = (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string;
+    const register = () =>
+      fetch(`${server.issuer}/reg`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ grant_types: ['client_credentials'], redirect_uris: [], response_types: [] }) });
+    expect((await register()).status).toBe(201);
+    expect((await register()).status).toBe(401);
+  });
+});

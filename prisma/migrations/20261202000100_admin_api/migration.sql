@@ -3,6 +3,8 @@ ALTER TABLE "clients" ADD COLUMN "secret_last_used_at" TIMESTAMP(3);
 ALTER TABLE "clients" ADD COLUMN "previous_secret_hash" TEXT;
 ALTER TABLE "clients" ADD COLUMN "previous_secret_expires_at" TIMESTAMP(3);
 ALTER TABLE "clients" ADD COLUMN "previous_secret_last_used_at" TIMESTAMP(3);
+-- A rotation without an overlap (a leaked secret): tokens issued to the client before it are refused where Portcullis checks.
+ALTER TABLE "clients" ADD COLUMN "credentials_revoked_at" TIMESTAMP(3);
 
 -- The audit trail.
 CREATE TABLE "audit_events" (

@@ -3,9 +3,10 @@ import { MAX_SECRET_OVERLAP_SECONDS } from '../../clients/client-registry.ts';
 import type { ClientOperations } from '../../management/client-operations.ts';
 import { defineRoute, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
+import { safeString } from '../safe-string.ts';
 
 const metadata = z.record(z.string(), z.unknown()).describe('RFC 7591 client metadata, plus "scope", "audience" and "admin"');
-const clientPath = z.object({ client_id: z.string().min(1).max(128) }).strict();
+const clientPath = z.object({ client_id: safeString(128) }).strict();
 const secretStatus = z
   .object({ last_used_at: z.string().nullable(), previous: z.object({ expires_at: z.string(), last_used_at: z.string().nullable() }).nullable() })
   .nullable()

@@ -3,6 +3,7 @@ import type { ResourceOperations } from '../../management/resource-operations.ts
 import type { Resource } from '../../resources/resource-registry.ts';
 import { defineRoute, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
+import { safeString } from '../safe-string.ts';
 
 const resource = z.object({ identifier: z.string(), scopes: z.array(z.string()), access_token_ttl: z.number().int(), access_token_format: z.enum(['jwt', 'opaque']), created_at: z.string() });
 const toResource = (item: Resource): z.output<typeof resource> => ({
@@ -12,7 +13,7 @@ const toResource = (item: Resource): z.output<typeof resource> => ({
   access_token_format: item.tokenFormat,
   created_at: item.createdAt.toISOString(),
 });
-const resourcePath = z.object({ id: z.string().min(1).max(2048).describe('the resource identifier, percent-encoded') }).strict();
+const resourcePath = z.object({ id: safeString(2048).describe('the resource identifier, percent-encoded') }).strict();
 const ttl = z.number().int().positive().max(86_400).optional().describe('access token lifetime, seconds');
 const format = z.enum(['jwt', 'opaque']).optional();
 const notFound = { 404: { description: 'no such resource' } };

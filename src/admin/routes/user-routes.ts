@@ -4,6 +4,7 @@ import type { Account } from '../../accounts/account-repository.ts';
 import type { UserOperations } from '../../management/user-operations.ts';
 import { defineRoute, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
+import { safeString } from '../safe-string.ts';
 
 const user = z.object({ id: z.string(), email: z.string(), name: z.string().nullable(), email_verified: z.boolean(), disabled: z.boolean(), created_at: z.string(), updated_at: z.string() });
 const toUser = (account: Account): z.output<typeof user> => ({
@@ -15,7 +16,7 @@ const toUser = (account: Account): z.output<typeof user> => ({
   created_at: account.createdAt.toISOString(),
   updated_at: account.updatedAt.toISOString(),
 });
-const userPath = z.object({ id: z.string().min(1).max(320).describe('account id (or email)') }).strict();
+const userPath = z.object({ id: safeString(320).describe('account id (or email)') }).strict();
 const notFound = { 404: { description: 'no such user' } };
 
 export function userRoutes(users: UserOperations): AdminRoute[] {
@@ -40,7 +41,7 @@ export function userRoutes(users: UserOperations): AdminRoute[] {
     }),
     defineRoute({
       method: 'GET', path: '/admin/v1/users', operationId: 'listUsers', summary: 'List accounts (oldest first); ?email= finds one', group: 'users', access: 'read',
-      query: pageQuery.extend({ email: z.string().max(320).optional().describe('exact email address') }),
+      query: pageQuery.extend({ email: safeString(320).optional().describe('exact email address') }),
       responses: { 200: { description: 'a page of accounts', schema: listSchema(user) } },
       handle: async ({ ctx, query }) => listAnswer(ctx, query, await users.page(pageRequestOf(query), { email: query.email }), toUser, () => users.count({ email: query.email })),
     }),

@@ -1,5 +1,6 @@
+import { CLI_CONTEXT } from '../../management/operation-context.ts';
 import type { Resource } from '../../resources/resource-registry.ts';
-import { parse, requirePositional } from '../args.ts';
+import { oneOf, parse, requirePositional, scopeValues, wholeSeconds } from '../args.ts';
 import { CliError, printJson, table, type Noun } from '../io.ts';
 
 const toJson = (resource: Resource) => ({
@@ -10,18 +11,26 @@ const toJson = (resource: Resource) => ({
   created_at: resource.createdAt.toISOString(),
 });
 
+const settings = { scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' } } as const;
+const FORMATS = ['jwt', 'opaque'] as const;
+
+const describe = (resource: Resource) => `${resource.identifier} (scopes: ${resource.scopes.join(' ')}; ${resource.tokenFormat} tokens for ${resource.accessTokenTtl} s)`;
+
 export const resourceCommands: Noun = {
   create: {
     usage: 'resource create --id <uri> --scope <scope> [--scope <scope>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
     summary: 'register an API (RFC 8707 resource indicator) and the scopes it accepts',
     async run({ args, io, json, services }) {
-      const { values } = parse(args, { id: { type: 'string' }, scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' } }, this.usage);
+      const { values } = parse(args, { id: { type: 'string' }, ...settings }, this.usage);
       if (!values.id) throw new CliError(`missing --id\nusage: ${this.usage}`, 2);
-      const ttl = values.ttl === undefined ? undefined : Number(values.ttl);
-      if (ttl !== undefined && !Number.isInteger(ttl)) throw new CliError(`--ttl must be a whole number of seconds, got "${values.ttl}"\nusage: ${this.usage}`, 2);
-      const scopes = (values.scope ?? []).flatMap((scope) => scope.split(/\s+/)).filter(Boolean);
-      const resource = await (await services()).resources
-        .create({ identifier: values.id, scopes, accessTokenTtl: ttl, tokenFormat: values.format as 'jwt' | 'opaque' | undefined });
+      const accessTokenTtl = wholeSeconds(values.ttl, 'ttl', this.usage);
+      const tokenFormat = oneOf(values.format, FORMATS, 'format', this.usage);
+      const resource = await (await services()).management.resources.create(CLI_CONTEXT, {
+        identifier: values.id,
+        scopes: scopeValues(values.scope),
+        accessTokenTtl,
+        tokenFormat,
+      });
       if (json) printJson(io, toJson(resource));
       else io.out(`created resource ${resource.identifier} (scopes: ${resource.scopes.join(' ')})\n`);
     },
@@ -31,9 +40,37 @@ export const resourceCommands: Noun = {
     summary: 'list registered APIs',
     async run({ args, io, json, services }) {
       parse(args, {}, this.usage);
-      const resources = await (await services()).resources.list();
+      const resources = await (await services()).management.resources.list();
       if (json) return printJson(io, resources.map(toJson));
       io.out(table(resources.map((r) => ({ id: r.identifier, scopes: r.scopes.join(' '), format: r.tokenFormat, ttl: String(r.accessTokenTtl) })), ['id', 'scopes', 'format', 'ttl']));
+    },
+  },
+  show: {
+    usage: 'resource show <uri> [--json]',
+    summary: 'print a registered API: its scopes, token lifetime and format',
+    async run({ args, io, services }) {
+      const { positionals } = parse(args, {}, this.usage);
+      const identifier = requirePositional(positionals, 'resource identifier', this.usage);
+      printJson(io, toJson(await (await services()).management.resources.show(identifier)));
+    },
+  },
+  update: {
+    usage: 'resource update <uri> [--scope <scope>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
+    summary: "change a registered API: --scope replaces its scopes (give each one it keeps), --ttl its tokens' lifetime, --format their format",
+    async run({ args, io, json, services }) {
+      const { positionals, values } = parse(args, settings, this.usage);
+      const identifier = requirePositional(positionals, 'resource identifier', this.usage);
+      const accessTokenTtl = wholeSeconds(values.ttl, 'ttl', this.usage);
+      const tokenFormat = oneOf(values.format, FORMATS, 'format', this.usage);
+      const changes = {
+        ...(values.scope !== undefined ? { scopes: scopeValues(values.scope) } : {}),
+        ...(accessTokenTtl !== undefined ? { accessTokenTtl } : {}),
+        ...(tokenFormat !== undefined ? { tokenFormat } : {}),
+      };
+      if (Object.keys(changes).length === 0) throw new CliError(`nothing to change: give at least one of --scope, --ttl, --format\nusage: ${this.usage}`, 2);
+      const resource = await (await services()).management.resources.update(CLI_CONTEXT, identifier, changes);
+      if (json) printJson(io, toJson(resource));
+      else io.out(`updated resource ${describe(resource)}\n`);
     },
   },
   delete: {
@@ -42,7 +79,7 @@ export const resourceCommands: Noun = {
     async run({ args, io, json, services }) {
       const { positionals } = parse(args, {}, this.usage);
       const identifier = requirePositional(positionals, 'resource identifier', this.usage);
-      await (await services()).resources.delete(identifier);
+      await (await services()).management.resources.delete(CLI_CONTEXT, identifier);
       if (json) printJson(io, { id: identifier, deleted: true });
       else io.out(`deleted resource ${identifier}\n`);
     },
