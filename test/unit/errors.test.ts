@@ -110,13 +110,7 @@ describe('one translation per transport', () => {
     const lines: string[] = [];
     const io: CliIo = { readStdin: async () => '', out: () => undefined, err: (text) => lines.push(text) };
     const failingWith = (error: unknown) => async () =>
-      ({
-        clients: {
-          show: async () => {
-            throw error;
-          },
-        },
-      }) as unknown as Services;
+      ({ management: { clients: { show: async () => { throw error; } } } }) as unknown as Services;
     expect(await runCli(['client', 'show', 'x'], io, failingWith(new ClientNotFoundError('no client x')))).toBe(1);
     expect(
       await runCli(

@@ -25,7 +25,7 @@ export const keyCommands: Noun = {
   },
   rotate: {
     usage: 'keys rotate [--json]',
-    summary: 'make a new signing key current on every instance; the old one stays published until the tokens it signed expire',
+    summary: 'make a new signing key current on every instance (at most once a minute); the old one stays published until the tokens it signed expire',
     async run({ args, io, json, services }) {
       parse(args, {}, this.usage);
       const { activated, retired } = await (await services()).management.keys.rotate(CLI_CONTEXT);
