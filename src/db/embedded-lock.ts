@@ -1,4 +1,5 @@
-import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { chmod, link, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /** The embedded database is one process's: a second one must go through that process instead. */
@@ -33,16 +34,19 @@ export async function acquireEmbeddedLock(dataDir: string): Promise<EmbeddedLock
   await chmod(dataDir, 0o700);
   const path = lockPath(dataDir);
   for (let attempt = 0; attempt < 2; attempt += 1) {
+    // Written whole under another name, then linked into place: nobody can read a lock without its pid.
+    const draft = `${path}.${process.pid}.${randomUUID()}`;
+    await writeFile(draft, String(process.pid), { mode: 0o600 });
     try {
-      const handle = await open(path, 'wx', 0o600);
-      await handle.writeFile(String(process.pid));
-      await handle.close();
+      await link(draft, path);
       return { release: () => rm(path, { force: true }) };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = await embeddedLockHolder(dataDir);
       if (holder !== undefined) throw new EmbeddedDatabaseBusyError(holder);
       await rm(path, { force: true });
+    } finally {
+      await rm(draft, { force: true });
     }
   }
   throw new Error(`could not lock ${path}`);
