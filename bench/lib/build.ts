@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import type { Cleanups } from './cleanups.ts';
@@ -7,6 +7,8 @@ import { runCommand } from './processes.ts';
 
 export interface Scripts {
   readonly server: string;
+  /** The CLI of the same code as the server (seeding). */
+  readonly cli: string;
   readonly demoApi: string;
   readonly bareProvider: string;
   readonly bareKoa: string;
@@ -24,6 +26,7 @@ export async function prepareScripts(from: 'dist' | 'src', runId: string, cleanu
 
 const scriptsIn = (root: string, server: string, baselines: string, extension: 'ts' | 'js'): Scripts => ({
   server: join(root, server, `main.${extension}`),
+  cli: join(root, server, `cli/main.${extension}`),
   demoApi: join(root, server, `demo-api/main.${extension}`),
   bareProvider: join(root, baselines, `bare-provider.${extension}`),
   bareKoa: join(root, baselines, `bare-koa.${extension}`),
@@ -33,14 +36,20 @@ const scriptsIn = (root: string, server: string, baselines: string, extension: '
  * Builds the server the way `npm start` does (the project's own scripts/build.mjs), but into a
  * private folder under bench/.build/, so that a concurrent `npm start` or `npm run build` (which
  * empty dist/) cannot pull files from under a running benchmark, and the benchmark never touches
- * dist/. The folder mirrors the repository layout the code expects (src/, views/, prisma/ as
- * symlinks next to dist/) and sits inside the repository so node_modules resolves as usual.
+ * dist/. The folder mirrors the repository layout the code expects (views/, prisma/ and
+ * package.json, which the server reads its version from, next to dist/) and sits inside the
+ * repository so node_modules resolves as usual. views/ and prisma/ are copied, not linked: with the
+ * build they are a snapshot of the tree at the start of the run, so that the server and the CLI
+ * that seeds it (dist/cli/main.js) keep agreeing on the code and the migrations while other people
+ * edit the working tree during a run.
  */
 async function buildPrivateDist(id: string): Promise<string> {
   const dir = join(ROOT, 'bench/.build', id);
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   copyFileSync(join(ROOT, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
-  for (const name of ['src', 'views', 'prisma']) symlinkSync(join(ROOT, name), join(dir, name), 'dir');
+  symlinkSync(join(ROOT, 'src'), join(dir, 'src'), 'dir');
+  for (const name of ['views', 'prisma']) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
+  copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   try {
     await runCommand(join(dir, 'scripts/build.mjs'), [], { env: { PATH: process.env.PATH ?? '' }, cwd: dir });
     transpileBaselines(join(dir, 'baselines'));

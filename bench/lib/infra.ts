@@ -79,7 +79,7 @@ const redact = (url: string): string => {
   return parsed.toString();
 };
 
-async function withPostgres<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
+export async function withPostgres<T>(url: string, use: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
   await client.connect();
   try {

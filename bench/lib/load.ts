@@ -76,11 +76,18 @@ export function runLoad(job: LoadJob): Promise<LoadResult> {
       finish(new Error(`load worker did not finish within ${limitSeconds} s`));
     }, limitSeconds * 1000);
     child.on('message', (message: WorkerMessage) => {
-      if (message.type === 'result') finish(undefined, message.result);
+      if (message.type === 'result') finish(undefined, revive(message.result));
       else finish(new Error(`load worker failed: ${message.message}`));
     });
     child.on('exit', (code) => finish(new Error(`load worker exited (${code}) without a result`)));
     child.on('error', (error) => finish(error));
     child.send(job);
   });
+}
+
+/** IPC messages are JSON: a latency without samples (NaN: nothing completed in the window) arrives as null. */
+function revive(result: LoadResult): LoadResult {
+  const number = (value: number | null) => value ?? Number.NaN;
+  const steps = result.steps && Object.fromEntries(Object.entries(result.steps).map(([step, ms]) => [step, number(ms)]));
+  return { ...result, p50: number(result.p50), p99: number(result.p99), ...(steps ? { steps } : {}) };
 }

@@ -1,7 +1,17 @@
 import { parseArgs } from 'node:util';
 import { QUIET_THRESHOLD_PERCENT } from './usage.ts';
 
-export const SCENARIOS = ['client-credentials', 'refresh', 'introspection', 'userinfo', 'login', 'demo-api'] as const;
+export const SCENARIOS = [
+  'client-credentials',
+  'refresh',
+  'introspection',
+  'userinfo',
+  'login',
+  'demo-api',
+  'admin-list-clients',
+  'admin-list-clients-deep',
+  'admin-create-clients',
+] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export const MODES = ['postgres', 'embedded'] as const;

@@ -1,27 +1,33 @@
 /** What a Portcullis target needs: its environment, throwaway stores, seeding, tokens from real logins. */
 import type { Agent } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import type { Cleanups } from './cleanups.ts';
 import { BENCH_EMAIL, BENCH_PASSWORD, BENCH_REDIRECT_URI, BENCH_RESOURCE, BENCH_SCOPE, BENCH_USER_SCOPE } from './fixtures.ts';
+import { basicAuth, form } from './http.ts';
 import { createThrowawayDatabase, deleteRedisKeys, postgresBackendPids, redisServerPid, uniqueKeyPrefix } from './infra.ts';
 import { login, type LoginTarget } from './login-flow.ts';
 import type { BenchOptions } from './options.ts';
 import { runCommand } from './processes.ts';
 import type { HelperPids } from './usage.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-
 export interface Client {
   readonly id: string;
   readonly secret: string;
 }
 
-export const portcullisEnv = (origin: string, dataDir: string): NodeJS.ProcessEnv => ({
+/** The admin API's resource (ADMIN_RESOURCE default) and the scopes an admin client gets without a `scope`. */
+export const ADMIN_RESOURCE = 'urn:portcullis:admin';
+const ADMIN_SCOPE = 'admin:read admin:write';
+
+export const portcullisEnv = (origin: string, adminOrigin: string, dataDir: string): NodeJS.ProcessEnv => ({
   NODE_ENV: 'development',
   PORT: new URL(origin).port,
   HOST: '127.0.0.1',
+  // Its own free port: the default 3001 would collide between the two modes (and with anything else).
+  ADMIN_PORT: new URL(adminOrigin).port,
+  ADMIN_HOST: '127.0.0.1',
   ISSUER: origin,
-  LOG_LEVEL: 'silent',
+  // Quiet, but a server that fails says why (ServerProcess.exitReport keeps its last lines).
+  LOG_LEVEL: 'error',
   DATA_DIR: dataDir,
   // The load comes from one loopback address standing in for many users: per-address abuse limits
   // would measure themselves instead of the server.
@@ -48,8 +54,8 @@ export async function useThrowawayStores(options: BenchOptions, cleanups: Cleanu
  * the CLI forwards to the running server): one user, one resource, one confidential client allowed
  * to use every grant the scenarios need.
  */
-export async function seedThroughCli(env: NodeJS.ProcessEnv, cwd: string): Promise<Client> {
-  const cli = (args: string[], stdin?: string) => runCommand(CLI, args, { env, cwd, ...(stdin === undefined ? {} : { stdin }) });
+export async function seedThroughCli(cliScript: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Client> {
+  const cli = (args: string[], stdin?: string) => runCommand(cliScript, args, { env, cwd, ...(stdin === undefined ? {} : { stdin }) });
   await cli(['user', 'create', '--email', BENCH_EMAIL, '--password-stdin', '--json'], BENCH_PASSWORD);
   await cli(['resource', 'create', '--id', BENCH_RESOURCE, '--scope', BENCH_SCOPE, '--json']);
   const metadata = {
@@ -67,6 +73,50 @@ export async function seedThroughCli(env: NodeJS.ProcessEnv, cwd: string): Promi
   };
   if (!created.client_id || !created.client_secret) throw new Error('client create did not print a client_id and client_secret');
   return { id: created.client_id, secret: created.client_secret };
+}
+
+/** The admin listener, and fresh admin tokens from an admin client created through the CLI at first use. */
+export interface AdminAccess {
+  readonly origin: string;
+  /** A new token each call (ADMIN_TOKEN_TTL is 5 minutes by default: longer than one round, shorter than a run). */
+  token(): Promise<string>;
+}
+
+export function adminAccess(
+  origin: string,
+  adminOrigin: string,
+  cli: { script: string; env: NodeJS.ProcessEnv; cwd: string },
+): AdminAccess {
+  let client: Promise<Client> | undefined;
+  return {
+    origin: adminOrigin,
+    async token() {
+      client ??= createAdminClient(cli.script, cli.env, cli.cwd);
+      return clientCredentialsToken(origin, await client, ADMIN_RESOURCE, ADMIN_SCOPE);
+    },
+  };
+}
+
+/** `"admin": true` in the metadata (what the API takes too): a client_credentials client for the admin API. */
+async function createAdminClient(cliScript: string, env: NodeJS.ProcessEnv, cwd: string): Promise<Client> {
+  const metadata = { client_name: 'Portcullis benchmark admin', admin: true };
+  const created = JSON.parse(
+    await runCommand(cliScript, ['client', 'create', '--metadata-file', '-', '--json'], { env, cwd, stdin: JSON.stringify(metadata) }),
+  ) as { client_id?: string; client_secret?: string; admin?: unknown };
+  if (!created.client_id || !created.client_secret || created.admin !== true) throw new Error('client create did not make an admin client');
+  return { id: created.client_id, secret: created.client_secret };
+}
+
+/** POST /token, client_credentials (client_secret_basic) for `resource`: the access token. */
+export async function clientCredentialsToken(origin: string, client: Client, resource: string, scope: string): Promise<string> {
+  const response = await fetch(new URL('/token', origin), {
+    method: 'POST',
+    headers: { authorization: basicAuth(client.id, client.secret), 'content-type': 'application/x-www-form-urlencoded' },
+    body: form({ grant_type: 'client_credentials', resource, scope }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { access_token?: string };
+  if (response.status !== 200 || !body.access_token) throw new Error(`client credentials for ${resource} failed: ${response.status}`);
+  return body.access_token;
 }
 
 /** `count` refresh tokens, each from a complete login (4 at a time). */

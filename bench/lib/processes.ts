@@ -7,6 +7,8 @@ export interface ServerProcess {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly origin: string;
+  /** Undefined while it runs; once it has exited, how (exit code or signal) and its last output lines. */
+  exitReport(): string | undefined;
   stop(): Promise<void>;
 }
 
@@ -62,7 +64,11 @@ export async function startServer(options: StartOptions): Promise<ServerProcess>
     }
     await sleep(100);
   }
-  return { child, pid: child.pid!, origin: options.origin, stop };
+  const exitReport = () =>
+    hasExited(child)
+      ? `${options.name} exited (${child.exitCode ?? child.signalCode}); its last output:\n${output() || '(none)'}`
+      : undefined;
+  return { child, pid: child.pid!, origin: options.origin, exitReport, stop };
 }
 
 async function answers(url: URL, needs200: boolean): Promise<boolean> {

@@ -61,6 +61,9 @@ async function measureRound(scenario: Scenario, target: Target, options: BenchOp
   const job = await scenario.job(target, options.durationSeconds, options);
   const stopMeter = await startCpuMeter(target.process.pid, target.helperPids);
   const result = await runLoad(job);
+  // A server that died mid-run would otherwise show up only as connection errors (and no figures).
+  const exited = target.process.exitReport();
+  if (exited) throw new Error(exited);
   const { serverMs, postgresMs, redisMs, ...noise } = await stopMeter(result.loaderProcessCpuMs);
   const perOp = (ms: number) => (result.ok > 0 ? ms / result.ok : Number.NaN);
   const cpuPerOp = {

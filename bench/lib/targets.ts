@@ -7,11 +7,19 @@ import type { MintReply, MintRequest } from '../baselines/bare-provider.ts';
 import type { Scripts } from './build.ts';
 import type { Cleanups } from './cleanups.ts';
 import { BENCH_RESOURCE, BENCH_SCOPE } from './fixtures.ts';
-import { basicAuth, form } from './http.ts';
 import { log } from './log.ts';
 import { login, type LoginTarget } from './login-flow.ts';
 import type { BenchOptions, Mode } from './options.ts';
-import { mintByLogin, portcullisEnv, seedThroughCli, useThrowawayStores, type Client } from './portcullis.ts';
+import {
+  adminAccess,
+  clientCredentialsToken,
+  mintByLogin,
+  portcullisEnv,
+  seedThroughCli,
+  useThrowawayStores,
+  type AdminAccess,
+  type Client,
+} from './portcullis.ts';
 import { freePort, startServer, type ServerProcess, type StartOptions } from './processes.ts';
 import { readMemory, type HelperPids, type Memory } from './usage.ts';
 
@@ -24,6 +32,10 @@ export interface Target {
   /** Memory once settled after start-up, before any traffic. */
   readonly idle: Memory;
   readonly client?: Client;
+  /** Portcullis: its admin listener and admin tokens. */
+  readonly admin?: AdminAccess;
+  /** Portcullis pg+redis: its throwaway database (for bulk seeding). */
+  readonly databaseUrl?: string;
   /** Fresh user refresh tokens (offline_access), each from its own grant. */
   mintRefreshTokens?(count: number): Promise<string[]>;
   /** An access token this target accepts: a user's opaque token, or a JWT for the APIs. */
@@ -48,7 +60,7 @@ export async function startTargets(wanted: ReadonlySet<TargetId>, context: Targe
   if (wanted.has('bare-provider')) targets.set('bare-provider', await startBareProvider(context));
   if (wanted.has('demo-api') || wanted.has('bare-koa')) {
     const issuer = targets.get(context.options.modes[0]!)!;
-    const jwt = await clientCredentialsToken(issuer);
+    const jwt = await clientCredentialsToken(issuer.process.origin, issuer.client!, BENCH_RESOURCE, BENCH_SCOPE);
     if (wanted.has('demo-api')) targets.set('demo-api', await startDemoApi(issuer.process.origin, jwt, context));
     if (wanted.has('bare-koa')) targets.set('bare-koa', await startBareKoa(jwt, context));
   }
@@ -57,23 +69,28 @@ export async function startTargets(wanted: ReadonlySet<TargetId>, context: Targe
 
 async function startPortcullis(mode: Mode, context: TargetContext): Promise<Target> {
   const origin = await freeOrigin();
+  const adminOrigin = await freeOrigin();
   const dataDir = join(context.work, mode);
   mkdirSync(dataDir, { recursive: true });
   const stores = mode === 'postgres' ? await useThrowawayStores(context.options, context.cleanups) : undefined;
-  const env = { ...baseEnv(), ...portcullisEnv(origin, dataDir), ...stores?.env };
+  const env = { ...baseEnv(), ...portcullisEnv(origin, adminOrigin, dataDir), ...stores?.env };
   const label = mode === 'postgres' ? 'portcullis pg+redis' : 'portcullis embedded';
   const start = { script: context.scripts.server, env: { ...env, ...context.options.serverEnv }, origin, readyPath: '/readyz' };
   const started = await startMeasured(mode, label, start, context);
-  const client = await seedThroughCli(env, context.work);
+  const client = await seedThroughCli(context.scripts.cli, env, context.work);
   const user: LoginTarget = { issuer: origin, client };
+  const admin = adminAccess(origin, adminOrigin, { script: context.scripts.cli, env, cwd: context.work });
+  // Creates the admin client now rather than minutes into the run, and fails early if admin tokens do not work.
+  if (context.options.scenarios.some((id) => id.startsWith('admin-'))) await admin.token();
   return {
     id: mode,
     label,
     ...started,
     client,
+    admin,
     mintAccessToken: async () => (await login(context.agent, user)).accessToken,
     mintRefreshTokens: (count) => mintByLogin(context.agent, user, count),
-    ...(stores ? { helperPids: stores.helperPids } : {}),
+    ...(stores ? { helperPids: stores.helperPids, databaseUrl: stores.env.DATABASE_URL } : {}),
   };
 }
 
@@ -150,15 +167,4 @@ async function mintInProcess(server: ServerProcess, request: MintRequest): Promi
   });
   if (reply.type !== 'minted') throw new Error(`bare provider could not mint tokens: ${reply.message}`);
   return reply.tokens;
-}
-
-async function clientCredentialsToken(issuer: Target): Promise<string> {
-  const response = await fetch(new URL('/token', issuer.process.origin), {
-    method: 'POST',
-    headers: { authorization: basicAuth(issuer.client!.id, issuer.client!.secret), 'content-type': 'application/x-www-form-urlencoded' },
-    body: form({ grant_type: 'client_credentials', resource: BENCH_RESOURCE, scope: BENCH_SCOPE }),
-  });
-  const body = (await response.json()) as { access_token?: string };
-  if (response.status !== 200 || !body.access_token) throw new Error(`client credentials for the demo API failed: ${response.status}`);
-  return body.access_token;
 }

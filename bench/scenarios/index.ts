@@ -1,5 +1,7 @@
 import type { BenchOptions } from '../lib/options.ts';
 import type { TargetId } from '../lib/targets.ts';
+import { adminCreateClients } from './admin-create-clients.ts';
+import { adminListClients, adminListClientsDeep } from './admin-list-clients.ts';
 import { clientCredentials } from './client-credentials.ts';
 import { demoApi } from './demo-api.ts';
 import { introspection } from './introspection.ts';
@@ -8,7 +10,18 @@ import { refresh } from './refresh.ts';
 import type { Scenario } from './scenario.ts';
 import { userinfo } from './userinfo.ts';
 
-const SCENARIOS: readonly Scenario[] = [clientCredentials, refresh, introspection, userinfo, login, demoApi];
+/** In run order: the list scenarios seed their 10,000 clients before the creation scenario adds more. */
+const SCENARIOS: readonly Scenario[] = [
+  clientCredentials,
+  refresh,
+  introspection,
+  userinfo,
+  login,
+  demoApi,
+  adminListClients,
+  adminListClientsDeep,
+  adminCreateClients,
+];
 
 export const chosenScenarios = (options: BenchOptions): Scenario[] =>
   SCENARIOS.filter((scenario) => options.scenarios.includes(scenario.id));

@@ -16,18 +16,24 @@ export interface Scenario {
   check?(status: number, body: string): boolean;
 }
 
+type HttpRequest = Pick<HttpLoadJob, 'method' | 'path' | 'headers' | 'body' | 'refreshTokens'> & Partial<Pick<HttpLoadJob, 'origin'>>;
+
 interface HttpScenario {
   readonly id: ScenarioId;
   /** Default: every Portcullis mode. */
   readonly subjects?: readonly TargetId[];
-  readonly baseline: TargetId;
-  request(target: Target, options: BenchOptions): Promise<Pick<HttpLoadJob, 'method' | 'path' | 'headers' | 'body' | 'refreshTokens'>>;
-  /** Whether a 200 answer's JSON body is right. */
+  /** None: absolute figures only (no ratio). */
+  readonly baseline?: TargetId;
+  /** The request; `origin` defaults to the target's public listener. */
+  request(target: Target, options: BenchOptions): Promise<HttpRequest>;
+  /** The status of a correct answer (default 200). */
+  readonly status?: number;
+  /** Whether a correct answer's JSON body is right. */
   check(answer: Record<string, unknown>): boolean;
 }
 
 /** A scenario of one HTTP request, repeated by autocannon. */
-export const httpScenario = ({ subjects = MODES, request, check, ...scenario }: HttpScenario): Scenario => ({
+export const httpScenario = ({ subjects = MODES, request, status: expected = 200, check, ...scenario }: HttpScenario): Scenario => ({
   ...scenario,
   unit: 'req/s',
   subjects,
@@ -38,7 +44,7 @@ export const httpScenario = ({ subjects = MODES, request, check, ...scenario }: 
     durationSeconds: seconds,
     ...(await request(target, options)),
   }),
-  check: (status, body) => status === 200 && check(parseJson(body)),
+  check: (status, body) => status === expected && check(parseJson(body)),
 });
 
 /** One request (or one login) before any load, so that a broken setup fails loudly. */
