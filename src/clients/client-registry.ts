@@ -224,10 +224,10 @@ export class ClientRegistry {
     return rows.map((row) => row.metadata as ClientMetadata);
   }
 
-  async page(request: PageRequest): Promise<Page<ClientMetadata>> {
+  async page(request: PageRequest): Promise<Page<ClientRecord>> {
     const rows = await this.#prisma.client.findMany({ where: afterPosition('clientId', request.after), orderBy: [{ createdAt: 'asc' }, { clientId: 'asc' }], take: request.limit + 1 });
     const page = toPage(rows, request.limit, (row) => ({ createdAt: row.createdAt, key: row.clientId }));
-    return { items: page.items.map((row) => row.metadata as ClientMetadata), next: page.next };
+    return { items: page.items.map(toClientRecord), next: page.next };
   }
 
   count(): Promise<number> {

@@ -64,7 +64,7 @@ export function clientOperations(clients: ClientRegistry, audit: AuditLog) {
     show: view,
     async page(request: PageRequest): Promise<Page<ClientView>> {
       const page = await clients.page(request);
-      return { items: await Promise.all(page.items.map((metadata) => view(metadata.client_id).catch(() => ({ ...metadata, client_secret_status: null })))), next: page.next };
+      return { items: page.items.map((record) => ({ ...record.metadata, client_secret_status: secretStatusOf(record) })), next: page.next };
     },
     count: () => clients.count(),
     list: () => clients.list(),
