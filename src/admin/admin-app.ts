@@ -59,8 +59,10 @@ export function createAdminApp(deps: AdminAppDependencies): Koa {
     ctx.type = deps.metrics.contentType;
     ctx.body = await deps.metrics.render();
   });
-  const openApi = JSON.stringify(buildOpenApiDocument(deps.routes, { issuer: deps.issuer, version: deps.version }));
+  // Built at the first request: a server nobody asks for it keeps that memory.
+  let openApi: string | undefined;
   router.get('/openapi.json', (ctx) => {
+    openApi ??= JSON.stringify(buildOpenApiDocument(deps.routes, { issuer: deps.issuer, version: deps.version }));
     ctx.type = 'application/json';
     ctx.body = openApi;
   });

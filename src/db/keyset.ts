@@ -34,10 +34,14 @@ export function decodeCursor(cursor: string): KeysetPosition {
   throw new AppError('invalid_input', 'cursor is not one this API returned', { fields: [{ pointer: '/cursor', message: 'invalid cursor' }] });
 }
 
-/** Prisma `where` for the rows after `after` in (createdAt, key) order. */
+/**
+ * Prisma `where` for the rows after `after` in (createdAt, key) order. The redundant
+ * `createdAt >= after` lets PostgreSQL start the (createdAt, key) index scan at the position
+ * rather than filter from the first row, so a deep page costs what the first one does.
+ */
 export function afterPosition<K extends string>(keyField: K, after: KeysetPosition | undefined): Record<string, unknown> {
   if (!after) return {};
-  return { OR: [{ createdAt: { gt: after.createdAt } }, { createdAt: after.createdAt, [keyField]: { gt: after.key } }] };
+  return { createdAt: { gte: after.createdAt }, OR: [{ createdAt: { gt: after.createdAt } }, { [keyField]: { gt: after.key } }] };
 }
 
 /** Splits `limit + 1` fetched rows into a page and the position after it. */

@@ -14,6 +14,7 @@ import { assignRequestId } from '../observability/request-id.ts';
 import { errorHandler } from './error-handler.ts';
 import { normalizeForwardedHeaders } from './forwarded-headers.ts';
 import { refuseInsecureTransport } from './insecure-transport.ts';
+import { onlyUnder } from './middleware-chain.ts';
 import type { SizeLimits } from './protocol-parameters.ts';
 import { providerGateway } from './provider-gateway.ts';
 import { NO_PROXY, parseProxyList } from './proxy-trust.ts';
@@ -26,7 +27,7 @@ export interface AppDependencies {
   /** Config.issuerIsHttps. */
   readonly issuerIsHttps: boolean;
   /** Whichever provider is current (a new one comes with every new signing key set). */
-  readonly provider: Pick<ProviderHandle, 'current' | 'callback'>;
+  readonly provider: Pick<ProviderHandle, 'current' | 'middleware'>;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly throttle: LoginThrottle;
@@ -97,8 +98,7 @@ export function createApp(deps: AppDependencies): Koa {
   if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer, views: deps.views }));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  app.use(interactions.routes());
-  app.use(interactions.allowedMethods());
+  app.use(onlyUnder('/interaction/', interactions.routes(), interactions.allowedMethods()));
   app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;
 }

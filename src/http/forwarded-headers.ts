@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { rewriteRequestTarget } from './request-target.ts';
 import { arrivedOverHttps, clientAddressOf, type ProxyTrust } from './proxy-trust.ts';
 
 const FORWARDED = ['forwarded', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-real-ip'];
@@ -26,7 +27,7 @@ export function normalizeForwardedHeaders({ issuer, trust }: { issuer: string; t
     for (const header of FORWARDED) delete req.headers[header];
     // An absolute-form target (`GET http://evil.example/x`) would set the URLs Koa and the
     // provider build; only its path and query are kept.
-    if (req.url && !req.url.startsWith('/')) req.url = originFormOf(req.url);
+    if (req.url && !req.url.startsWith('/')) rewriteRequestTarget(ctx, originFormOf(req.url));
     req.headers['x-forwarded-for'] = address;
     req.headers['x-forwarded-proto'] = issuerProto;
     req.headers.host = issuerHost;

@@ -1,3 +1,4 @@
+import { rewriteRequestTarget } from './request-target.ts';
 import type { Context, Middleware } from 'koa';
 import { allowedScopesOf, narrowScope } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
@@ -14,7 +15,7 @@ import { answerRefusal, type Refusal } from './refusal.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 
 export interface GatewayDependencies {
-  readonly provider: Pick<ProviderHandle, 'callback'>;
+  readonly provider: Pick<ProviderHandle, 'middleware'>;
   readonly clients: Pick<ClientRegistry, 'find'>;
   readonly views: Views;
   readonly limits: SizeLimits;
@@ -123,8 +124,8 @@ async function checkRegistrationBody(ctx: Context, clients: GatewayDependencies[
  * to the provider.
  */
 export function providerGateway(deps: GatewayDependencies): Middleware {
-  const handToProvider = deps.provider.callback();
-  return async function gateway(ctx) {
+  const handToProvider = deps.provider.middleware();
+  return async function gateway(ctx, next) {
     const route = routedPath(ctx.path);
     const storing = STORING_ENDPOINTS.has(route);
     let query: Parameters = [];
@@ -162,13 +163,12 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       }
       if (ctx.method === 'GET') {
         const narrowed = await narrowedScope(deps.clients, single(query, 'client_id'), query);
-        if (narrowed) ctx.req.url = `${ctx.path}?${encode(narrowed)}`;
+        if (narrowed) rewriteRequestTarget(ctx, `${ctx.path}?${encode(narrowed)}`);
       } else if (form) {
         const narrowed = await narrowedScope(deps.clients, namedClientId(ctx, form), form);
         if (narrowed) replayBody(ctx.req, Buffer.from(encode(narrowed)));
       }
     }
-    ctx.respond = false;
-    await handToProvider(ctx.req, ctx.res);
+    await handToProvider(ctx, next);
   };
 }

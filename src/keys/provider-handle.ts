@@ -1,8 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Middleware } from 'koa';
 import type Provider from 'oidc-provider';
+import { runChain } from '../http/middleware-chain.ts';
 import type { PublishedKeySet } from './signing-key-service.ts';
-
-type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /**
  * The provider in use. oidc-provider reads its keys only when it is constructed, so a changed key
@@ -13,13 +12,11 @@ type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<voi
 export class ProviderHandle {
   readonly #build: (keys: PublishedKeySet['keys']) => Provider;
   #current: Provider;
-  #handler: RequestHandler;
   #fingerprint: string;
 
   constructor(build: (keys: PublishedKeySet['keys']) => Provider, keySet: PublishedKeySet) {
     this.#build = build;
     this.#current = build(keySet.keys);
-    this.#handler = this.#current.callback();
     this.#fingerprint = keySet.fingerprint;
   }
 
@@ -32,17 +29,19 @@ export class ProviderHandle {
     return this.#fingerprint;
   }
 
-  /** Like Provider#callback, for whichever provider is current when each request comes. */
-  callback(): RequestHandler {
-    return (req, res) => this.#handler(req, res);
+  /**
+   * Runs the current provider's middleware in the host app's own request context (as koa-mount
+   * does), rather than through its callback, which would build a second Koa context for every
+   * request. The provider and the host share the proxy settings and cookie keys that context reads.
+   */
+  middleware(): Middleware {
+    return (ctx, next) => runChain(this.#current.middleware as Middleware[], 0, ctx, next);
   }
 
   /** Builds a provider with these keys and makes it current; requests already inside the old one finish there. */
   replace(keySet: PublishedKeySet): void {
     const provider = this.#build(keySet.keys);
-    const handler = provider.callback();
     this.#current = provider;
-    this.#handler = handler;
     this.#fingerprint = keySet.fingerprint;
   }
 }

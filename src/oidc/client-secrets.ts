@@ -1,10 +1,7 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type Provider from 'oidc-provider';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { matchingSecret } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
-
-const presentedVia = new AsyncLocalStorage<'basic' | 'post'>();
 
 const EXPECTED_TRANSPORT: Record<string, 'basic' | 'post'> = {
   client_secret_basic: 'basic',
@@ -50,17 +47,18 @@ function hideStoredHashInRegistrationAnswers(clients: Pick<ClientRegistry, 'find
   };
 }
 
+const presentedVia = (ctx: KoaContextWithOIDC): 'basic' | 'post' => (/^basic\s/i.test(ctx.get('authorization')) ? 'basic' : 'post');
+
 export function useHashedClientSecrets(provider: Provider, clients: Pick<ClientRegistry, 'find' | 'recordSecretUse'>, onUseFailure: (error: unknown) => void): void {
-  provider.use((ctx, next) => {
-    const via = /^basic\s/i.test(ctx.get('authorization')) ? 'basic' : 'post';
-    return presentedVia.run(via, next);
-  });
+  // The request being served, from oidc-provider's own async context.
+  const currentRequest = () => (provider.constructor as { ctx?: KoaContextWithOIDC }).ctx;
   provider.use(hideStoredHashInRegistrationAnswers(clients));
   type SecretClient = { clientId: string; clientSecret?: string; clientAuthMethod: string };
   const prototype = provider.Client.prototype as unknown as { compareClientSecret(this: SecretClient, actual: string): Promise<boolean> };
   prototype.compareClientSecret = async function compareHashedClientSecret(this: SecretClient, actual: string) {
     const expected = EXPECTED_TRANSPORT[this.clientAuthMethod];
-    if (expected && presentedVia.getStore() !== expected) return false;
+    const request = currentRequest();
+    if (expected && (!request || presentedVia(request) !== expected)) return false;
     if (this.clientSecret === undefined) return false;
     const record = await clients.find(this.clientId);
     const which = record ? matchingSecret(record, actual) : undefined;
