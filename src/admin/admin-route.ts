@@ -63,4 +63,10 @@ export function defineRoute<P extends z.ZodObject | undefined = undefined, Q ext
 }
 
 /** `/admin/v1/clients/{client_id}` → `/admin/v1/clients/:client_id` for the router. */
+/** A 204 answer once `work` is done (deletes and other changes with nothing to show). */
+export const noContent = async (work: Promise<unknown>): Promise<RouteResult> => {
+  await work;
+  return { status: 204 };
+};
+
 export const routerPath = (path: string): string => path.replace(/\{([A-Za-z_]+)\}/g, ':$1');

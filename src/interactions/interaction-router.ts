@@ -1,32 +1,19 @@
 import Router from '@koa/router';
 import type { Middleware } from 'koa';
-import type { AccountService } from '../accounts/account-service.ts';
-import type { ClientRegistry } from '../clients/client-registry.ts';
-import type { SecurityEvents } from '../audit/security-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import { errorPageFor, sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
-import type { ProviderHandle } from '../keys/provider-handle.ts';
 import { expectedFailure } from '../errors/app-error.ts';
 import { requestIdOf } from '../observability/request-id.ts';
 import { abortInteraction, confirmConsent } from './consent-step.ts';
 import { parseCheckedForm } from './forms.ts';
 import { loadInteraction, type InteractionDependencies } from './interaction-state.ts';
 import { submitLogin } from './login-step.ts';
-import type { LoginThrottle } from './login-throttle.ts';
 import { createInteractionPages } from './pages.ts';
 import { narrowToClientScopes, showPrompt } from './prompt-step.ts';
 
-export interface InteractionRouterOptions {
-  readonly provider: Pick<ProviderHandle, 'current'>;
-  readonly accounts: AccountService;
-  readonly clients: Pick<ClientRegistry, 'find'>;
-  readonly throttle: LoginThrottle;
-  readonly views: Views;
-  readonly logger: Logger;
-  readonly secureCookies: boolean;
-  readonly securityEvents?: SecurityEvents | undefined;
-}
+/** What the steps need, with the views from which their pages are made. */
+export type InteractionRouterOptions = Omit<InteractionDependencies, 'pages'> & { readonly views: Views };
 
 /** A browser gets a page, not JSON, when a step fails: its own message if expected, else a generic one. */
 function pageOnFailure(views: Views, logger: Logger): Middleware {

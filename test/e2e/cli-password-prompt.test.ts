@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
-import { freePort } from '../support/environment.ts';
 import { authorizationRequest, REDIRECT_URI, signIn } from '../support/flows.ts';
-import { answersOk, PROCESS_TEST_TIMEOUT_MS, ROOT, runNode, startNode, type RunningProcess } from '../support/processes.ts';
+import { answersOk, embeddedServerEnv, PROCESS_TEST_TIMEOUT_MS, ROOT, runNode, startNode, type RunningProcess } from '../support/processes.ts';
 import { haveScript, runInTerminal } from '../support/terminal.ts';
 
 /**
@@ -27,20 +26,7 @@ run('a password typed at a terminal', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'portcullis-pty-'));
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      NODE_OPTIONS: '',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ISSUER: issuer,
-    };
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+    ({ env, issuer } = await embeddedServerEnv(dataDir));
   });
   afterAll(async () => {
     await server?.stop();

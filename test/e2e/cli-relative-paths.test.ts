@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { callerPath } from '../../src/cli/caller-path.ts';
-import { freePort } from '../support/environment.ts';
 import { REDIRECT_URI } from '../support/flows.ts';
-import { answersOk, PROCESS_DEADLINE_MS, PROCESS_TEST_TIMEOUT_MS, ROOT, startNode, type RunningProcess } from '../support/processes.ts';
+import { answersOk, embeddedServerEnv, PROCESS_DEADLINE_MS, PROCESS_TEST_TIMEOUT_MS, ROOT, startNode, type RunningProcess } from '../support/processes.ts';
 
 /**
  * `npm run cli` runs the CLI in the package's folder; a relative `--metadata-file` still means the
@@ -37,20 +36,7 @@ beforeAll(async () => {
   await mkdir(join(workDir, 'nested'));
   await writeFile(join(workDir, 'nested', 'app.json'), JSON.stringify({ client_name: 'Relative', redirect_uris: [REDIRECT_URI] }));
   dataDir = join(workDir, 'data');
-  const port = await freePort();
-  issuer = `http://127.0.0.1:${port}`;
-  env = {
-    ...process.env,
-    NODE_OPTIONS: '',
-    NODE_ENV: 'development',
-    LOG_LEVEL: 'silent',
-    DATA_DIR: dataDir,
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    ISSUER: issuer,
-  };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
+  ({ env, issuer } = await embeddedServerEnv(dataDir));
 });
 afterAll(async () => {
   await server?.stop();

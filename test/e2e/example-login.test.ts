@@ -9,6 +9,7 @@ import { chromium } from 'playwright-core';
 import { freePort } from '../support/environment.ts';
 import {
   answersOk,
+  embeddedServerEnv,
   PROCESS_DEADLINE_MS,
   PROCESS_TEST_TIMEOUT_MS,
   ROOT,
@@ -34,20 +35,7 @@ run('npm run example:login', () => {
 
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'portcullis-example-'));
-    const port = await freePort();
-    issuer = `http://127.0.0.1:${port}`;
-    env = {
-      ...process.env,
-      NODE_OPTIONS: '',
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'silent',
-      DATA_DIR: dataDir,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      ISSUER: issuer,
-    };
-    delete env.DATABASE_URL;
-    delete env.REDIS_URL;
+    ({ env, issuer } = await embeddedServerEnv(dataDir));
     server = await startNode('src/main.ts', [], { env, isReady: answersOk(`${issuer}/readyz`) });
   });
   afterAll(async () => {

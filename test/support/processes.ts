@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { freePort } from './free-port.ts';
 
 /**
  * The one deadline for anything a test waits on a process for. Generous on purpose: a busy 2-core
@@ -83,3 +84,16 @@ export async function startNode(script: string, args: readonly string[], options
 
 /** Ready when `url` answers 2xx. */
 export const answersOk = (url: string) => async () => (await fetch(url)).ok;
+
+/**
+ * The environment of a development server on its own: embedded database and store under
+ * `dataDir`, a free loopback port, quiet logs; no DATABASE_URL or REDIS_URL from the caller.
+ */
+export async function embeddedServerEnv(dataDir: string): Promise<{ env: NodeJS.ProcessEnv; issuer: string }> {
+  const port = await freePort();
+  const issuer = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'development', LOG_LEVEL: 'silent', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', ISSUER: issuer };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return { env, issuer };
+}

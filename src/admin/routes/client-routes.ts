@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MAX_SECRET_OVERLAP_SECONDS } from '../../clients/client-registry.ts';
 import type { ClientOperations } from '../../management/client-operations.ts';
-import { defineRoute, type AdminRoute } from '../admin-route.ts';
+import { defineRoute, noContent, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
 import { safeString } from '../safe-string.ts';
 
@@ -51,10 +51,7 @@ export function clientRoutes(clients: ClientOperations): AdminRoute[] {
       method: 'DELETE', path: '/admin/v1/clients/{client_id}', operationId: 'deleteClient', summary: 'Delete a client and revoke everything it was issued', group: 'clients', access: 'write',
       params: clientPath,
       responses: { 204: { description: 'deleted' }, 404: { description: 'no such client' } },
-      async handle({ params, operation }) {
-        await clients.delete(operation, params.client_id);
-        return { status: 204 };
-      },
+      handle: ({ params, operation }) => noContent(clients.delete(operation, params.client_id)),
     }),
     defineRoute({
       method: 'POST', path: '/admin/v1/clients/{client_id}/rotate-secret', operationId: 'rotateClientSecret', summary: 'Issue a new client secret; the old one may keep working for a while', group: 'clients', access: 'write',

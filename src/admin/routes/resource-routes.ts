@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ResourceOperations } from '../../management/resource-operations.ts';
 import type { Resource } from '../../resources/resource-registry.ts';
-import { defineRoute, type AdminRoute } from '../admin-route.ts';
+import { defineRoute, noContent, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
 import { safeString } from '../safe-string.ts';
 
@@ -59,10 +59,7 @@ export function resourceRoutes(resources: ResourceOperations): AdminRoute[] {
       method: 'DELETE', path: '/admin/v1/resources/{id}', operationId: 'deleteResource', summary: 'Delete a registered API', group: 'resources', access: 'write',
       params: resourcePath,
       responses: { 204: { description: 'deleted' }, ...notFound },
-      async handle({ params, operation }) {
-        await resources.delete(operation, params.id);
-        return { status: 204 };
-      },
+      handle: ({ params, operation }) => noContent(resources.delete(operation, params.id)),
     }),
   ];
 }

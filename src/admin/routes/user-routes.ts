@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import type { Account } from '../../accounts/account-repository.ts';
 import type { UserOperations } from '../../management/user-operations.ts';
-import { defineRoute, type AdminRoute } from '../admin-route.ts';
+import { defineRoute, noContent, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
 import { safeString } from '../safe-string.ts';
 
@@ -70,28 +70,19 @@ export function userRoutes(users: UserOperations): AdminRoute[] {
       method: 'DELETE', path: '/admin/v1/users/{id}', operationId: 'deleteUser', summary: 'Delete an account after ending everything it was issued', group: 'users', access: 'write',
       params: userPath,
       responses: { 204: { description: 'deleted' }, ...notFound },
-      async handle({ params, operation }) {
-        await users.delete(operation, params.id);
-        return { status: 204 };
-      },
+      handle: ({ params, operation }) => noContent(users.delete(operation, params.id)),
     }),
     defineRoute({
       method: 'DELETE', path: '/admin/v1/users/{id}/sessions', operationId: 'signOutUser', summary: 'Sign the user out everywhere (prompt=none then answers login_required)', group: 'users', access: 'write',
       params: userPath,
       responses: { 204: { description: 'signed out' }, ...notFound },
-      async handle({ params, operation }) {
-        await users.signOut(operation, params.id);
-        return { status: 204 };
-      },
+      handle: ({ params, operation }) => noContent(users.signOut(operation, params.id)),
     }),
     defineRoute({
       method: 'DELETE', path: '/admin/v1/users/{id}/grants', operationId: 'revokeUserGrants', summary: "Revoke every grant of the user: its refresh tokens and opaque access tokens die", group: 'users', access: 'write',
       params: userPath,
       responses: { 204: { description: 'revoked' }, ...notFound },
-      async handle({ params, operation }) {
-        await users.revokeGrants(operation, params.id);
-        return { status: 204 };
-      },
+      handle: ({ params, operation }) => noContent(users.revokeGrants(operation, params.id)),
     }),
   ];
 }
