@@ -35,6 +35,7 @@ export async function startServer(services: Services, port = services.config.por
     views: services.views,
     securityEvents: services.securityEvents,
     metrics: services.metrics,
+    selfService: services.selfService,
     logger,
     cookieKeys: services.cookieKeys,
     trustProxy: config.trustProxy,

@@ -1,6 +1,11 @@
 import type Provider from 'oidc-provider';
 import { AccountRepository, type Account } from './accounts/account-repository.ts';
 import { AccountService } from './accounts/account-service.ts';
+import { createMailer } from './mail/mailer.ts';
+import { AccountTokens } from './self-service/account-tokens.ts';
+import { createSelfServiceLimits } from './self-service/self-service-limits.ts';
+import type { SelfService } from './self-service/self-service.ts';
+import { PasswordPolicy } from './accounts/password-policy.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { ClientAdapter } from './adapters/client-adapter.ts';
 import { openArtifactStore, type ArtifactStore } from './adapters/artifact-store.ts';
@@ -61,6 +66,8 @@ export interface Services {
   /** What the CLI and the admin API do, audited: one service layer for both. */
   readonly management: Management;
   readonly securityEvents: SecurityEvents;
+  /** Sign-up, email verification and the links mailed for them. */
+  readonly selfService: SelfService;
   readonly version: string;
   close(): Promise<void>;
 }
@@ -111,7 +118,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
-    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store);
+    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store, new PasswordPolicy(config.passwordPolicy));
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });
     const views = createViews();
     const clients = new ClientRegistry(db.prisma, {
@@ -146,6 +153,19 @@ export async function openServices(config: Config, logger: Logger, options: Open
     });
     closers.push(() => keys.close());
 
+    const mailer = createMailer({ ...config.mail, productName: 'Portcullis', issuer: config.issuer, logger, audit });
+    closers.push(() => mailer.close());
+    const selfService: SelfService = {
+      issuer: config.issuer,
+      ...config.selfService,
+      accounts,
+      tokens: new AccountTokens(db.prisma),
+      mailer,
+      limits: createSelfServiceLimits({ redis: store.redis, keyPrefix: store.keyPrefix }),
+      audit,
+      secureCookies: config.issuerIsHttps,
+    };
+
     const management = {
       clients: clientOperations(clients, audit),
       users: userOperations(accounts, audit),
@@ -165,6 +185,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       metrics,
       management,
       securityEvents: createSecurityEvents(audit, metrics),
+      selfService,
       version: (await productManifest()).version,
     };
   } catch (error) {

@@ -14,6 +14,8 @@ export interface Account {
   readonly disabled: boolean;
   /** Sessions and tokens issued before this instant are dead; null when never ended. */
   readonly sessionsRevokedAt: Date | null;
+  /** When the person signed up on their own; null for accounts an admin made. */
+  readonly signedUpAt: Date | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -48,7 +50,7 @@ export function issuedBeforeSessionsEnded(account: Pick<Account, 'sessionsRevoke
 /** Emails are unique regardless of case: stored trimmed and lower-cased. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-const PUBLIC_FIELDS = { id: true, email: true, name: true, emailVerified: true, disabled: true, sessionsRevokedAt: true, createdAt: true, updatedAt: true } as const;
+const PUBLIC_FIELDS = { id: true, email: true, name: true, emailVerified: true, disabled: true, sessionsRevokedAt: true, signedUpAt: true, createdAt: true, updatedAt: true } as const;
 
 export class AccountRepository {
   readonly #prisma: PrismaClient;
@@ -61,7 +63,7 @@ export class AccountRepository {
     this.#changes = options.changes;
   }
 
-  async create(input: { email: string; passwordHash: string; name?: string | undefined; emailVerified?: boolean | undefined }): Promise<Account> {
+  async create(input: { email: string; passwordHash: string; name?: string | undefined; emailVerified?: boolean | undefined; signedUp?: boolean }): Promise<Account> {
     try {
       return await this.#prisma.account.create({
         data: {
@@ -70,6 +72,7 @@ export class AccountRepository {
           passwordHash: input.passwordHash,
           name: input.name ?? null,
           emailVerified: input.emailVerified ?? false,
+          signedUpAt: input.signedUp ? new Date() : null,
         },
         select: PUBLIC_FIELDS,
       });
@@ -121,6 +124,12 @@ export class AccountRepository {
   async updateProfile(id: string, changes: { name?: string | null | undefined; emailVerified?: boolean | undefined }): Promise<Account> {
     const data = { ...(changes.name !== undefined ? { name: changes.name } : {}), ...(changes.emailVerified !== undefined ? { emailVerified: changes.emailVerified } : {}) };
     const account = await this.#prisma.account.update({ where: { id }, data, select: PUBLIC_FIELDS });
+    await this.#changed(id);
+    return account;
+  }
+
+  async markEmailVerified(id: string): Promise<Account> {
+    const account = await this.#prisma.account.update({ where: { id }, data: { emailVerified: true }, select: PUBLIC_FIELDS });
     await this.#changed(id);
     return account;
   }

@@ -1,16 +1,15 @@
 import { z } from 'zod';
 import { validate } from '../errors/validation.ts';
 import type { AccountRepository } from './account-repository.ts';
-import { type Account } from './account-repository.ts';
+import { DuplicateEmailError, type Account } from './account-repository.ts';
 import type { Page, PageRequest } from '../db/keyset.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { MAX_PASSWORD_LENGTH, normalizePassword, PasswordPolicy } from './password-policy.ts';
 
-export const MIN_PASSWORD_LENGTH = 8;
-export const MAX_PASSWORD_LENGTH = 1024;
-
+// The length and content rules are the policy's (password-policy.ts), which names the rule broken.
 export const newAccountSchema = z.object({
   email: z.email().max(320),
-  password: z.string().min(MIN_PASSWORD_LENGTH, `password must be at least ${MIN_PASSWORD_LENGTH} characters`).max(MAX_PASSWORD_LENGTH),
+  password: z.string().max(MAX_PASSWORD_LENGTH * 4),
   name: z.string().trim().min(1).max(200).optional(),
   emailVerified: z.boolean().optional(),
 });
@@ -40,18 +39,46 @@ export class AccountService {
   readonly #repository: AccountRepository;
   readonly #hasher: PasswordHasher;
   readonly #sessions: SessionRevoker | undefined;
+  readonly #policy: PasswordPolicy;
   #dummyHash: Promise<string> | undefined;
 
-  constructor(repository: AccountRepository, hasher: PasswordHasher, sessions?: SessionRevoker) {
+  constructor(repository: AccountRepository, hasher: PasswordHasher, sessions?: SessionRevoker, policy = new PasswordPolicy()) {
     this.#repository = repository;
     this.#hasher = hasher;
     this.#sessions = sessions;
+    this.#policy = policy;
+  }
+
+  /** The rules a new password must meet (for pages that describe them). */
+  get passwordPolicy(): PasswordPolicy {
+    return this.#policy;
   }
 
   async register(input: z.input<typeof newAccountSchema>): Promise<Account> {
     const valid = validate(newAccountSchema, input);
-    const passwordHash = await this.#hasher.hash(valid.password);
+    const passwordHash = await this.#hasher.hash(await this.#policy.accept(valid.password, { email: valid.email }));
     return this.#repository.create({ email: valid.email, passwordHash, name: valid.name, emailVerified: valid.emailVerified });
+  }
+
+  /**
+   * A person signing up on their own. An address that already has an account is not an error the
+   * person sees (that would tell anyone which addresses have accounts): `existing` names the
+   * account, after the same password work a new sign-up does.
+   */
+  async signUp(input: { email: string; password: string; name?: string | undefined }): Promise<{ account: Account; existing: boolean }> {
+    const valid = validate(newAccountSchema.omit({ emailVerified: true }), input);
+    const password = await this.#policy.accept(valid.password, { email: valid.email });
+    const passwordHash = await this.#hasher.hash(password);
+    try {
+      return { account: await this.#repository.create({ email: valid.email, passwordHash, name: valid.name, signedUp: true }), existing: false };
+    } catch (error) {
+      if (!(error instanceof DuplicateEmailError)) throw error;
+      return { account: await this.#repository.resolve(valid.email), existing: true };
+    }
+  }
+
+  markEmailVerified(id: string): Promise<Account> {
+    return this.#repository.markEmailVerified(id);
   }
 
   /** By id (cached): what pages and tokens ask for. Null when there is no such account. */
@@ -101,7 +128,7 @@ export class AccountService {
   /** A new password ends every session and grant of the account, on every instance. */
   async setPassword(reference: string, password: string): Promise<Account> {
     const account = await this.#repository.resolve(reference);
-    const passwordHash = await this.#hasher.hash(validate(passwordSchema, password));
+    const passwordHash = await this.#hasher.hash(await this.#policy.accept(validate(passwordSchema, password), { email: account.email }));
     await this.#repository.setPasswordHash(account.id, passwordHash, { endSessions: true });
     await this.#sessions?.revokeAccount(account.id);
     return account;
@@ -137,16 +164,18 @@ export class AccountService {
    * same argon2 work is done whether or not the email exists, so timing does not reveal accounts.
    */
   async authenticate(email: string, password: string): Promise<Account | null> {
-    if (password.length > MAX_PASSWORD_LENGTH || email.length > 320) return null;
+    if (password.length > MAX_PASSWORD_LENGTH * 4 || email.length > 320) return null;
     const account = await this.#repository.findByEmailWithHash(email);
+    const normalized = normalizePassword(password);
     if (!account) {
-      await this.#hasher.verify(await this.#dummy(), password);
+      await this.#hasher.verify(await this.#dummy(), normalized);
       return null;
     }
-    const valid = await this.#hasher.verify(account.passwordHash, password);
-    if (!valid || account.disabled) return null;
-    if (this.#hasher.needsRehash(account.passwordHash)) {
-      await this.#repository.setPasswordHash(account.id, await this.#hasher.hash(password));
+    // Passwords set before normalisation was introduced were hashed as typed: accepted once more, then rehashed.
+    const asStored = (await this.#hasher.verify(account.passwordHash, normalized)) ? 'normalized' : normalized !== password && (await this.#hasher.verify(account.passwordHash, password)) ? 'as-typed' : undefined;
+    if (!asStored || account.disabled) return null;
+    if (asStored === 'as-typed' || this.#hasher.needsRehash(account.passwordHash)) {
+      await this.#repository.setPasswordHash(account.id, await this.#hasher.hash(normalized));
     }
     const { passwordHash: _omitted, ...publicAccount } = account;
     return publicAccount;

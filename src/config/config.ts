@@ -49,6 +49,12 @@ export interface Config {
   readonly auditRetentionDays: number;
   /** Dynamic client registration (RFC 7591): off, with an initial access token, or open (rate limited per address per hour). */
   readonly registration: { readonly mode: 'off' | 'initial-access-token' | 'open'; readonly ratePerHour: number };
+  /** The rules every new password meets (accounts/password-policy.ts). */
+  readonly passwordPolicy: { readonly minLength: number };
+  /** What people may do on their own: sign up, reset a forgotten password; whether sign-in needs a verified address. */
+  readonly selfService: { readonly signup: boolean; readonly passwordReset: boolean; readonly requireVerifiedEmail: boolean };
+  /** Outgoing mail: SMTP, or `.eml` files in `outboxDir` (development only). */
+  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
 }
 
 /** The sign-in limits (F5): see interactions/login-throttle.ts. */
@@ -117,6 +123,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     if (issuerUrl.protocol === 'http:' && !LOOPBACK_HOSTS.has(issuerUrl.hostname)) {
       problems.push('ISSUER: must use https in production unless the host is loopback');
     }
+    if (!env.SMTP_URL && (env.SIGNUP === 'on' || env.PASSWORD_RESET === 'on')) {
+      problems.push('SMTP_URL: required in production while SIGNUP or PASSWORD_RESET is on (they mail people links); or set both to off');
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
 
@@ -173,6 +182,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     admin: { port: env.ADMIN_PORT, host: env.ADMIN_HOST, resource: env.ADMIN_RESOURCE, tokenTtl: env.ADMIN_TOKEN_TTL },
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     registration: { mode: env.REGISTRATION, ratePerHour: env.REGISTRATION_RATE_LIMIT },
+    passwordPolicy: { minLength: env.PASSWORD_MIN_LENGTH },
+    selfService: { signup: env.SIGNUP === 'on', passwordReset: env.PASSWORD_RESET === 'on', requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `Portcullis <no-reply@${issuerUrl.hostname}>`, outboxDir: resolve(dataDir, 'outbox') },
   });
 }
 

@@ -67,6 +67,15 @@ export const environmentSchema = z.object({
   REGISTRATION: z.enum(['off', 'initial-access-token', 'open']).default('initial-access-token'),
   REGISTRATION_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   PASSWORD_HASH_QUEUE_TIMEOUT_MS: z.coerce.number().int().min(1).max(60_000).default(2000),
+  // NIST SP 800-63B rev. 4: 15 for a password used alone; at most 64 may be required (64 must be allowed).
+  PASSWORD_MIN_LENGTH: z.coerce.number().int().min(8).max(64).default(15),
+  SIGNUP: z.enum(['on', 'off']).default('on'),
+  PASSWORD_RESET: z.enum(['on', 'off']).default('on'),
+  REQUIRE_VERIFIED_EMAIL: flag(true),
+  // Unset: mail is written to DATA_DIR/outbox/ as .eml files (development only).
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  // Unset: "<product name> <no-reply@ISSUER's host>".
+  MAIL_FROM: z.string().min(3).max(320).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -21,6 +21,8 @@ import { NO_PROXY, parseProxyList } from './proxy-trust.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
+import type { SelfService } from '../self-service/self-service.ts';
+import { createVerifyEmailRouter } from '../self-service/verify-email-page.ts';
 
 export interface AppDependencies {
   readonly issuer: string;
@@ -43,6 +45,8 @@ export interface AppDependencies {
   readonly securityEvents?: SecurityEvents | undefined;
   /** Times each request; the public app names provider routes by their path, anything else "other". */
   readonly metrics?: Metrics | undefined;
+  /** Sign-up and email verification; undefined: not offered. */
+  readonly selfService?: SelfService | undefined;
 }
 
 const PROVIDER_ROUTES = new Set(['/auth', '/token', '/token/introspection', '/token/revocation', '/me', '/jwks', '/request', '/session/end', '/session/end/confirm', '/session/end/success', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/reg']);
@@ -87,6 +91,7 @@ export function createApp(deps: AppDependencies): Koa {
     logger: deps.logger.child({ component: 'interaction' }),
     secureCookies: secure,
     securityEvents: deps.securityEvents,
+    selfService: deps.selfService,
   });
 
   app.use(assignRequestId());
@@ -99,6 +104,10 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(onlyUnder('/interaction/', interactions.routes(), interactions.allowedMethods()));
+  if (deps.selfService) {
+    const verifyEmail = createVerifyEmailRouter({ selfService: deps.selfService, provider: deps.provider, views: deps.views, logger: deps.logger.child({ component: 'self-service' }) });
+    app.use(onlyUnder('/verify-email', verifyEmail.routes(), verifyEmail.allowedMethods()));
+  }
   app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;
 }

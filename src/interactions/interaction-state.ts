@@ -3,6 +3,7 @@ import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { SelfService } from '../self-service/self-service.ts';
 import type { SecurityEvents } from '../audit/security-events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { LoginThrottle } from './login-throttle.ts';
@@ -20,6 +21,8 @@ export interface InteractionDependencies {
   readonly secureCookies: boolean;
   /** Sign-ins counted and audited. */
   readonly securityEvents?: SecurityEvents | undefined;
+  /** Sign-up and email verification; undefined: neither is offered. */
+  readonly selfService?: SelfService | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -78,7 +81,10 @@ export async function clientNameOf({ provider }: InteractionDependencies, client
 
 /** Hands the step's result to oidc-provider and sends the browser back to the authorization flow. */
 export async function finishInteraction({ provider }: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
-  const redirectTo = await provider.current.interactionResult(ctx.req, ctx.res, result, { mergeWithLastSubmission: false });
+  // Each step's result stands alone (no earlier login is replayed), except that `prompt=create`,
+  // once answered by a sign-up, stays answered for the rest of this authorization request.
+  const created = (interactionOf(ctx).lastSubmission as { create?: unknown } | undefined)?.create;
+  const redirectTo = await provider.current.interactionResult(ctx.req, ctx.res, created && !('error' in result) ? { create: created, ...result } : result, { mergeWithLastSubmission: false });
   ctx.status = 303;
   ctx.set('cache-control', 'no-store');
   ctx.redirect(redirectTo);

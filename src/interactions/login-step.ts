@@ -25,6 +25,7 @@ export async function showLogin(
     clientName: await clientNameOf(deps, interaction.params.client_id),
     email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
     error: extra.error,
+    signup: deps.selfService?.signup === true,
   });
 }
 
@@ -56,6 +57,15 @@ export function submitLogin(deps: InteractionDependencies): Middleware {
       deps.logger.info({ event: 'login.failed', client }, 'login failed');
       deps.securityEvents?.login({ outcome: 'failure', address: ctx.ip, clientId, email });
       return showLogin(deps, ctx, interaction, 401, { error: INVALID_CREDENTIALS, email });
+    }
+    if (deps.selfService?.requireVerifiedEmail && account.signedUpAt && !account.emailVerified) {
+      deps.securityEvents?.login({ outcome: 'failure', address: ctx.ip, clientId, email, reason: 'email_not_verified' });
+      return deps.pages.render(ctx, 403, 'verify-pending', {
+        uid: interaction.uid,
+        csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
+        email: account.email,
+        clientName: await clientNameOf(deps, client),
+      });
     }
     deps.logger.info({ event: 'login.success', sub: account.id, client }, 'login succeeded');
     deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId: account.id });

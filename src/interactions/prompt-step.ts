@@ -3,6 +3,7 @@ import { narrowScope } from '../clients/client-record.ts';
 import { showConsent } from './consent-step.ts';
 import { allowedScopesFor, interactionOf, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
+import { showSignup } from './signup-step.ts';
 
 /**
  * A user flow may grant fewer scopes than asked (RFC 6749 section 3.3), never one outside the
@@ -26,6 +27,7 @@ export function showPrompt(deps: InteractionDependencies): Middleware {
   return async function showCurrentPrompt(ctx) {
     const interaction = interactionOf(ctx);
     if (interaction.prompt.name === 'login') return showLogin(deps, ctx, interaction, 200);
+    if (interaction.prompt.name === 'create') return showSignup(deps, ctx, interaction, 200);
     if (interaction.prompt.name === 'consent') return showConsent(deps, ctx, interaction);
     return deps.pages.error(ctx, 400, 'Unsupported step', 'This sign-in step is not supported.');
   };

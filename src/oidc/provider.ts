@@ -21,7 +21,7 @@ import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
 import { createIntrospectionPolicy, revocationAllowed } from './token-policies.ts';
-import { createInteractionPolicy } from './interaction-policy.ts';
+import { createInteractionPolicy, promptValuesOf } from './interaction-policy.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -38,6 +38,7 @@ export interface ProviderDependencies {
 
 /** oidc-provider configured for Portcullis: code + PKCE only, rotation everywhere, nothing implicit. */
 export function buildConfiguration(deps: ProviderDependencies): Configuration {
+  const policy = createInteractionPolicy({ signup: deps.config.selfService.signup });
   const { config, views } = deps;
   const secureCookies = config.issuerIsHttps;
   const defaultAlg = deps.signingKeys[0]?.alg ?? 'RS256';
@@ -116,9 +117,10 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       // Rotation never extends a token family past the lifetime of its first refresh token.
       RefreshToken: (ctx) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? config.ttl.refreshToken,
     },
-    interactions: { policy: createInteractionPolicy(), url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: createRenderError(views),
-    discovery: { service_documentation: `${config.issuer}/` },
+    // oidc-provider accepts the policy's requestable prompts but does not publish them.
+    discovery: { service_documentation: `${config.issuer}/`, prompt_values_supported: promptValuesOf(policy) },
   } as Configuration;
 }
 

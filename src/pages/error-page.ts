@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
-import type { AppError } from '../errors/app-error.ts';
+import type { Middleware } from 'koa';
+import { expectedFailure, type AppError } from '../errors/app-error.ts';
 import { isDependencyOutage } from '../errors/outage.ts';
+import type { Logger } from '../observability/logger.ts';
 import { requestIdOf } from '../observability/request-id.ts';
 import { PAGE_CSP } from './page-policy.ts';
 import type { Views } from './views.ts';
@@ -55,5 +57,18 @@ export function errorPageFor(expected: AppError | undefined, error: unknown): Er
     heading: 'Something went wrong',
     message: 'This is a fault on our side, not yours. Please try again; if it keeps happening, tell the support team the request id below.',
     code: 'server_error',
+  };
+}
+
+/** A browser gets a page, not JSON, when a step fails: its own message if expected, else a generic one. */
+export function pageOnFailure(views: Views, logger: Logger): Middleware {
+  return async function showFailurePage(ctx, next) {
+    try {
+      await next();
+    } catch (error) {
+      const expected = expectedFailure(error);
+      if (!expected?.expose) logger.error({ err: error, path: ctx.path, requestId: requestIdOf(ctx.req) }, 'interaction failed');
+      await sendErrorPage(ctx, views, errorPageFor(expected, error));
+    }
   };
 }

@@ -184,6 +184,12 @@ describe('bad input: problem details, never a 500', () => {
     const response = await call('POST', '/admin/v1/users', { email: 'x@example.test', colour: 'blue' });
     expect(response.status).toBe(422);
     expect(response.body.errors).toEqual(expect.arrayContaining([expect.objectContaining({ pointer: expect.any(String) })]));
+    const weak = await call('POST', '/admin/v1/users', { email: 'weak@example.test', password: '1qaz2wsx3edc4rfv' });
+    expect(weak.status).toBe(422);
+    expect(weak.body.errors).toEqual([{ pointer: '/password', message: expect.stringMatching(/common or breached/) }]);
+    const short = await call('POST', '/admin/v1/users', { email: 'short@example.test', password: 'fourteen chars' });
+    expect(short.status).toBe(422);
+    expect(short.body.detail).toContain('at least 15 characters');
     const client = await call('POST', '/admin/v1/clients', { grant_types: ['client_credentials'], client_nmae: 'typo' });
     expect(client.status).toBe(422);
     expect(client.body.detail).toContain('client_nmae');

@@ -55,7 +55,10 @@ test('a duplicate email (any case) is one clear error line and a non-zero exit',
 test('a too-short password is refused', async () => {
   const result = await cli(['user', 'create', '--email', 'short@example.com', '--password-stdin'], 'short\n');
   expect(result.code).not.toBe(0);
-  expect(result.stderr).toMatch(/at least 8/);
+  expect(result.stderr).toMatch(/^error: invalid_input: password must be at least 15 characters \(this one has 5\)$/m);
+  const common = await cli(['user', 'create', '--email', 'common@example.com', '--password-stdin'], 'passwordpassword\n');
+  expect(common.code).not.toBe(0);
+  expect(common.stderr).toMatch(/common or breached/);
 });
 
 test('--version, and help <noun>', async () => {

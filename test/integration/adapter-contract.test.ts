@@ -473,7 +473,7 @@ describe('redis key layout', () => {
     });
 
     test('commands per operation: one for each upsert, find and consume', async () => {
-      const counts = await countCommands(redis as Redis, subject.store.keyPrefix, {
+      const counts = await countCommands(redis as Redis, subject.store.redis as Redis, subject.store.keyPrefix, {
         'ClientCredentials upsert': () => adapter('ClientCredentials').upsert('rt-cc', { clientId: 'c-rt' }, 600),
         'ClientCredentials find': () => adapter('ClientCredentials').find('rt-cc'),
         'AccessToken upsert': () => adapter('AccessToken').upsert('rt-at', { grantId: 'g-rt', accountId: 'a-rt', clientId: 'c-rt' }, 600),
@@ -493,22 +493,36 @@ describe('redis key layout', () => {
   });
 });
 
-/** Counts the commands each operation sends that touch this prefix, watching with MONITOR. */
-async function countCommands(redis: Redis, prefix: string, operations: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
+/**
+ * Counts the commands each operation sends that touch this prefix, watching with MONITOR. Only the
+ * adapter's own connection counts, and each operation is closed by a marker sent on that
+ * connection and waited for, so neither other test files nor a slow MONITOR stream can shift counts.
+ */
+async function countCommands(redis: Redis, adapterConnection: Redis, prefix: string, operations: Record<string, () => Promise<unknown>>): Promise<Record<string, number>> {
   for (const operation of Object.values(operations)) await operation(); // loads the scripts
+  const address = /addr=(\S+)/.exec(String(await adapterConnection.client('INFO')))?.[1];
+  if (!address) throw new Error('no address for the adapter connection');
   const monitor = await redis.monitor();
   const seen: string[][] = [];
+  const markers = new Map<string, () => void>();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
     // Commands a script runs are reported too, with source "lua": only what the client sent counts.
-    if (source !== 'lua' && args.some((arg) => arg.startsWith(prefix))) seen.push(args);
+    if (source !== address) return;
+    if (args[0]?.toLowerCase() === 'echo' && markers.has(args[1] ?? '')) return markers.get(args[1]!)!();
+    if (args.some((arg) => arg.startsWith(prefix))) seen.push(args);
   });
+  const mark = async (name: string) => {
+    const seenMarker = new Promise<void>((resolve) => markers.set(name, resolve));
+    await adapterConnection.echo(name);
+    await seenMarker;
+  };
   const counts: Record<string, number> = {};
   try {
+    await mark(`${prefix}marker:start`);
     for (const [name, operation] of Object.entries(operations)) {
-      await settle(redis);
       const before = seen.length;
       await operation();
-      await settle(redis);
+      await mark(`${prefix}marker:${name}`);
       counts[name] = seen.length - before;
     }
   } finally {
@@ -516,9 +530,3 @@ async function countCommands(redis: Redis, prefix: string, operations: Record<st
   }
   return counts;
 }
-
-// A round trip on the measuring connection, so MONITOR has reported what came before it.
-const settle = async (redis: Redis) => {
-  await redis.ping();
-  await new Promise((resolve) => setTimeout(resolve, 20));
-};

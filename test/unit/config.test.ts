@@ -36,7 +36,7 @@ describe('configuration', () => {
   test('production refuses embedded stores, generated secrets and a plain-http public issuer', () => {
     const problems = problemsOf({ NODE_ENV: 'production', ISSUER: 'http://id.example.com' });
     const named = problems.map((p) => p.split(':')[0]);
-    expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'COOKIE_KEYS', 'ISSUER', 'KEY_ENCRYPTION_KEY']));
+    expect(named).toEqual(expect.arrayContaining(['DATABASE_URL', 'REDIS_URL', 'COOKIE_KEYS', 'ISSUER', 'KEY_ENCRYPTION_KEY', 'SMTP_URL']));
     expect(problems.find((p) => p.startsWith('ISSUER'))).toMatch(/https/);
   });
 
@@ -48,13 +48,27 @@ describe('configuration', () => {
       REDIS_URL: 'redis://cache:6379',
       COOKIE_KEYS: `${'a'.repeat(32)},${'b'.repeat(32)}`,
       KEY_ENCRYPTION_KEY: 'e'.repeat(32),
+      SMTP_URL: 'smtps://mailer:secret@smtp.example.com',
     });
     expect(config.cookieKeys).toHaveLength(2);
+    expect(config.mail).toEqual({ smtpUrl: 'smtps://mailer:secret@smtp.example.com', from: 'Portcullis <no-reply@id.example.com>', outboxDir: expect.stringMatching(/outbox$/) });
     expect(Object.isFrozen(config.ttl)).toBe(true);
   });
 
   test('production allows http on loopback for local trials', () => {
-    expect(problemsOf({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', ISSUER: 'http://localhost:3000', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32), SMTP_URL: 'smtp://127.0.0.1:2525' })).toEqual([]);
+  });
+
+  test('self-service: sign-up and reset on by default, production needs SMTP for them, and the password minimum is bounded', () => {
+    expect(loadConfig({}).selfService).toEqual({ signup: true, passwordReset: true, requireVerifiedEmail: true });
+    expect(loadConfig({}).passwordPolicy).toEqual({ minLength: 15 });
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) };
+    expect(problemsOf(production)).toEqual([expect.stringMatching(/^SMTP_URL: required in production while SIGNUP or PASSWORD_RESET is on/)]);
+    expect(problemsOf({ ...production, SIGNUP: 'off', PASSWORD_RESET: 'off' })).toEqual([]);
+    expect(problemsOf({ SMTP_URL: 'http://mail.example.com' })[0]).toMatch(/^SMTP_URL/);
+    expect(problemsOf({ PASSWORD_MIN_LENGTH: '7' })[0]).toMatch(/^PASSWORD_MIN_LENGTH/);
+    expect(problemsOf({ PASSWORD_MIN_LENGTH: '65' })[0]).toMatch(/^PASSWORD_MIN_LENGTH/);
+    expect(loadConfig({ REQUIRE_VERIFIED_EMAIL: 'false', SIGNUP: 'off', MAIL_FROM: 'Acme <id@acme.example>' })).toMatchObject({ selfService: { signup: false, requireVerifiedEmail: false }, mail: { from: 'Acme <id@acme.example>', smtpUrl: undefined } });
   });
 
   test('short cookie keys and weaker argon2 parameters are refused', () => {
@@ -63,7 +77,7 @@ describe('configuration', () => {
   });
 
   describe('TRUST_PROXY (F11)', () => {
-    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) };
+    const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32), SMTP_URL: 'smtp://mail.internal' };
 
     test('is off by default, and "false" trusts nobody', () => {
       expect(loadConfig({}).trustProxy).toEqual([]);

@@ -1,0 +1,145 @@
+import type { Context, Middleware } from 'koa';
+import { PasswordRejectedError } from '../accounts/password-policy.ts';
+import { expectedFailure } from '../errors/app-error.ts';
+import { asSentence } from '../pages/error-page.ts';
+import { MailNotSentError } from '../mail/mailer.ts';
+import { RESUME_WINDOW_SECONDS, VERIFICATION_TTL_SECONDS, type SelfService } from '../self-service/self-service.ts';
+import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
+import { sendExistingAccountNotice, sendVerificationMail } from '../self-service/verification-mail.ts';
+import { issueCsrfToken } from './csrf.ts';
+import { formOf } from './forms.ts';
+import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
+import { showLogin } from './login-step.ts';
+
+/** Remembers, in the browser that signed up, which sign-in its verification link may resume. */
+export const SIGNUP_COOKIE = 'portcullis.signup';
+
+type SignupForm = { email?: string; name?: string; error?: string; focus?: 'email' | 'password' | 'name' };
+
+const SIGNING_IN_PROMPTS = new Set(['login', 'create']);
+
+function selfServiceOf(deps: InteractionDependencies): SelfService | undefined {
+  return deps.selfService?.signup ? deps.selfService : undefined;
+}
+
+export async function showSignup(deps: InteractionDependencies, ctx: Context, interaction: Interaction, status: number, form: SignupForm = {}): Promise<void> {
+  await deps.pages.render(ctx, status, 'signup', {
+    uid: interaction.uid,
+    csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
+    clientName: await clientNameOf(deps, interaction.params.client_id),
+    email: form.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
+    name: form.name ?? '',
+    error: form.error,
+    focus: form.focus,
+    minLength: deps.accounts.passwordPolicy.minLength,
+  });
+}
+
+/** GET …/signup: the form, when sign-up is on and the sign-in still needs an account. */
+export function signupPage(deps: InteractionDependencies): Middleware {
+  return async function showSignupForm(ctx) {
+    const interaction = interactionOf(ctx);
+    if (!selfServiceOf(deps)) return deps.pages.error(ctx, 404, 'Sign-up is not available', 'Ask the administrator of this service for an account.');
+    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    return showSignup(deps, ctx, interaction, 200);
+  };
+}
+
+const fieldOf = (error: unknown): SignupForm['focus'] => {
+  const pointer = expectedFailure(error)?.fields?.[0]?.pointer;
+  return pointer === '/email' ? 'email' : pointer === '/name' ? 'name' : 'password';
+};
+
+/**
+ * POST …/signup. A new address gets an account and a verification mail; an address that already
+ * has one gets a notice to its owner instead, and the person signing up sees the same page either
+ * way. With REQUIRE_VERIFIED_EMAIL off, a new account signs in at once.
+ */
+export function submitSignup(deps: InteractionDependencies): Middleware {
+  return async function createAccount(ctx) {
+    const interaction = interactionOf(ctx);
+    const selfService = selfServiceOf(deps);
+    if (!selfService) return deps.pages.error(ctx, 404, 'Sign-up is not available', 'Ask the administrator of this service for an account.');
+    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    const fields = formOf(ctx);
+    const email = typeof fields.email === 'string' ? fields.email.trim() : '';
+    const name = typeof fields.name === 'string' ? fields.name.trim() : '';
+    const password = typeof fields.password === 'string' ? fields.password : '';
+    const again = (status: number, error: string, focus: SignupForm['focus']) => showSignup(deps, ctx, interaction, status, { email, name, error, focus });
+    if (!email) return again(400, 'Enter your email address.', 'email');
+    if (!password) return again(400, 'Choose a password.', 'password');
+
+    try {
+      await selfService.limits.signUp(ctx.ip);
+      const { account, existing } = await selfService.accounts.signUp({ email, password, name: name || undefined });
+      const request = { address: ctx.ip, interactionUid: interaction.uid };
+      if (!existing) {
+        selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.signed_up', target: account.id, address: ctx.ip, detail: { client_id: interaction.params.client_id } });
+        await sendVerificationMail(selfService, account, request);
+        if (!selfService.requireVerifiedEmail) return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
+      } else if (account.signedUpAt && !account.emailVerified) {
+        // Most likely the same person, whose first mail did not arrive: the link again, to its owner only.
+        await sendVerificationMail(selfService, account, request);
+      } else {
+        await sendExistingAccountNotice(selfService, account, request);
+      }
+    } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        ctx.set('retry-after', String(error.retryAfter));
+        return again(429, error.message, 'email');
+      }
+      if (error instanceof MailNotSentError) return again(503, error.message, 'email');
+      if (error instanceof PasswordRejectedError) return again(400, asSentence(error.message), 'password');
+      const expected = expectedFailure(error);
+      if (expected?.code === 'invalid_input') return again(400, expected.fields?.[0]?.pointer === '/email' ? 'Enter a valid email address.' : expected.message, fieldOf(error));
+      throw error;
+    }
+    ctx.cookies.set(SIGNUP_COOKIE, interaction.uid, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
+    await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email, clientName: await clientNameOf(deps, interaction.params.client_id) });
+  };
+}
+
+/** The result that signs the new account in; a `prompt=create` request also learns its prompt was answered. */
+const signedUpResult = (interaction: Interaction, accountId: string) => ({
+  login: { accountId, amr: ['pwd'] },
+  ...(interaction.prompt.name === 'create' ? { create: { accountId } } : {}),
+});
+
+/**
+ * GET …/continue: where the verification link sends the browser that signed up. The sign-in goes
+ * on as that account only if this browser holds the sign-up cookie for this interaction and the
+ * link was opened moments ago; anything else is asked to sign in.
+ */
+export function continueAfterVerification(deps: InteractionDependencies): Middleware {
+  return async function resumeSignIn(ctx) {
+    const interaction = interactionOf(ctx);
+    const selfService = deps.selfService;
+    if (!selfService || !SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return ctx.redirect(`/interaction/${interaction.uid}`);
+    const fromThisBrowser = ctx.cookies.get(SIGNUP_COOKIE, { signed: true }) === interaction.uid;
+    const accountId = fromThisBrowser ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
+    const account = accountId ? await selfService.accounts.find(accountId) : null;
+    if (!account || account.disabled || !account.emailVerified) return showLogin(deps, ctx, interaction, 200);
+    ctx.cookies.set(SIGNUP_COOKIE, null, { path: '/', overwrite: true });
+    return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
+  };
+}
+
+/** POST …/resend-verification: the link again, for a self-service account that has not confirmed its address; the same answer for any address. */
+export function resendVerification(deps: InteractionDependencies): Middleware {
+  return async function resendVerificationLink(ctx) {
+    const interaction = interactionOf(ctx);
+    const selfService = deps.selfService;
+    const email = typeof formOf(ctx).email === 'string' ? String(formOf(ctx).email).trim() : '';
+    if (!selfService || !email) return ctx.redirect(`/interaction/${interaction.uid}`);
+    try {
+      const account = await selfService.accounts.resolve(email).catch(() => undefined);
+      if (account?.signedUpAt && !account.emailVerified && !account.disabled) await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
+    } catch (error) {
+      if (!(error instanceof TooManyRequestsError || error instanceof MailNotSentError)) throw error;
+      if (error instanceof TooManyRequestsError) ctx.set('retry-after', String(error.retryAfter));
+      return deps.pages.error(ctx, error.status, 'The email was not sent', error.message);
+    }
+    ctx.cookies.set(SIGNUP_COOKIE, interaction.uid, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
+    await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email, clientName: await clientNameOf(deps, interaction.params.client_id) });
+  };
+}

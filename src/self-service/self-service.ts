@@ -1,0 +1,24 @@
+import type { AccountService } from '../accounts/account-service.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import type { AccountTokens } from './account-tokens.ts';
+import type { SelfServiceLimits } from './self-service-limits.ts';
+
+/** What the self-service steps share: switches, the links' store, mail, limits and the audit trail. */
+export interface SelfService {
+  readonly issuer: string;
+  readonly signup: boolean;
+  readonly passwordReset: boolean;
+  readonly requireVerifiedEmail: boolean;
+  readonly accounts: AccountService;
+  readonly tokens: AccountTokens;
+  readonly mailer: Mailer;
+  readonly limits: SelfServiceLimits;
+  readonly audit: Pick<AuditLog, 'recordInBackground'>;
+  /** Whether the browser that signed up keeps the sign-in it started (signed cookies). */
+  readonly secureCookies: boolean;
+}
+
+export const VERIFICATION_TTL_SECONDS = 24 * 3600;
+/** How long after its link is opened a sign-up's own sign-in may continue without the password again. */
+export const RESUME_WINDOW_SECONDS = 15 * 60;

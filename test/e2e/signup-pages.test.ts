@@ -1,0 +1,141 @@
+import { jest } from '@jest/globals';
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser as Chromium, type Page } from 'playwright-core';
+import { authorizationRequest, exchange, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
+import { ROOT } from '../support/processes.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
+
+/**
+ * The sign-up pages in a real Chromium: a person signs up, reads the mail, confirms, allows and the
+ * app gets its code. Every page is screenshotted (screenshots/signup/, wide and 390 px, light and
+ * dark) and checked with axe-core: no serious or critical violation (the contexts bypass our CSP
+ * only so that axe can be injected).
+ */
+jest.setTimeout(120_000);
+const CHROMIUM = '/usr/bin/chromium';
+const run = existsSync(CHROMIUM) ? describe : describe.skip;
+const SHOTS = join(ROOT, 'screenshots', 'signup');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+
+let smtp: TestSmtp;
+let server: TestServer;
+let client: RegisteredClient;
+let browser: Chromium;
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: Array<{ target: string[] }>;
+}
+
+/** Screenshots the page as it is, and at 390 px in dark mode; fails on any serious or critical axe finding in either. */
+async function look(page: Page, name: string): Promise<void> {
+  const findings: string[] = [];
+  for (const [suffix, width, scheme] of [['', 1000, 'light'], ['-narrow-dark', 390, 'dark']] as const) {
+    await page.setViewportSize({ width, height: 760 });
+    await page.emulateMedia({ colorScheme: scheme });
+    await page.screenshot({ path: join(SHOTS, `${name}${suffix}.png`), fullPage: true });
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+      return (await axe.run()).violations;
+    });
+    for (const violation of violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
+      findings.push(`${name} (${scheme}, ${width}px): ${violation.id} ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
+    }
+  }
+  await page.setViewportSize({ width: 1000, height: 760 });
+  await page.emulateMedia({ colorScheme: 'light' });
+  expect(findings).toEqual([]);
+}
+
+run('sign-up in Chromium', () => {
+  beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
+    smtp = await startTestSmtp();
+    server = await startTestServer({ SMTP_URL: smtp.url });
+    client = await registerClient(server, { client_name: 'Chromium Demo', redirect_uris: [REDIRECT_URI], scope: 'openid email profile' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    await smtp?.close();
+  });
+
+  test('sign-up → mail → confirm → consent → code, every page accessible', async () => {
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    let callback: string | undefined;
+    await page.route(`${REDIRECT_URI}**`, async (route) => {
+      callback = route.request().url();
+      await route.fulfill({ status: 200, contentType: 'text/html', body: '<!doctype html><html lang="en"><title>callback</title><p>callback received</p></html>' });
+    });
+    const request = await authorizationRequest(client);
+    await page.goto(request.url.toString());
+    await look(page, '1-login');
+    await page.getByRole('link', { name: 'Create an account' }).click();
+    await page.waitForLoadState();
+    await look(page, '2-signup');
+
+    await page.getByLabel('Email').fill('chromium.user@example.com');
+    await page.getByLabel('Password').fill('short');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForLoadState();
+    await expect(page.getByRole('alert').textContent()).resolves.toContain('at least 15 characters');
+    expect(await page.locator('#password:focus').count()).toBe(1);
+    await look(page, '3-signup-weak-password');
+
+    await page.getByLabel('Name').fill('Chromium User');
+    await page.getByLabel('Password').fill('seven quiet lanterns over the bay');
+    await page.getByRole('button', { name: 'Create account' }).click();
+    await page.waitForLoadState();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Check your email');
+    await look(page, '4-check-email');
+
+    const mail = await smtp.waitForMail((candidate) => JSON.stringify(candidate.to).includes('chromium.user@example.com'), 5000);
+    await page.goto(linkIn(mail));
+    await page.waitForLoadState();
+    await look(page, '5-consent-after-confirming');
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL(`${REDIRECT_URI}**`);
+    const tokens = await exchange(client, new URL(callback!), request);
+    expect(tokens.claims()!.sub).toBe((await server.services.accounts.resolve('chromium.user@example.com')).id);
+    await context.close();
+  });
+
+  test('a second browser sees "confirmed", and an unconfirmed account is asked to confirm first', async () => {
+    const signingUp = await browser.newContext({ bypassCSP: true });
+    const first = await signingUp.newPage();
+    await first.goto((await authorizationRequest(client, { prompt: 'create' })).url.toString());
+    await first.getByLabel('Email').fill('second.browser@example.com');
+    await first.getByLabel('Password').fill('paper boats on a slow river');
+    await first.getByRole('button', { name: 'Create account' }).click();
+    await first.waitForLoadState();
+    const mail = await smtp.waitForMail((candidate) => JSON.stringify(candidate.to).includes('second.browser@example.com'), 5000);
+
+    const other = await browser.newContext({ bypassCSP: true });
+    const page = await other.newPage();
+    await page.goto((await authorizationRequest(client)).url.toString());
+    await page.getByLabel('Email').fill('second.browser@example.com');
+    await page.getByLabel('Password').fill('paper boats on a slow river');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForLoadState();
+    await look(page, '6-verify-pending');
+
+    await page.goto(linkIn(mail));
+    await page.waitForLoadState();
+    await expect(page.locator('main').textContent()).resolves.toMatch(/sign in now/i);
+    await look(page, '7-email-verified');
+    await signingUp.close();
+    await other.close();
+  });
+});
