@@ -23,6 +23,7 @@ import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
 import type { SelfService } from '../self-service/self-service.ts';
 import { createVerifyEmailRouter } from '../self-service/verify-email-page.ts';
+import { createPasswordResetRouter } from '../self-service/password-reset-pages.ts';
 
 export interface AppDependencies {
   readonly issuer: string;
@@ -107,6 +108,8 @@ export function createApp(deps: AppDependencies): Koa {
   if (deps.selfService) {
     const verifyEmail = createVerifyEmailRouter({ selfService: deps.selfService, provider: deps.provider, views: deps.views, logger: deps.logger.child({ component: 'self-service' }) });
     app.use(onlyUnder('/verify-email', verifyEmail.routes(), verifyEmail.allowedMethods()));
+    const passwordReset = createPasswordResetRouter({ selfService: deps.selfService, views: deps.views, logger: deps.logger.child({ component: 'self-service' }) });
+    app.use(onlyUnder('/password-reset', passwordReset.routes(), passwordReset.allowedMethods()));
   }
   app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;

@@ -8,10 +8,15 @@ const COOKIE = 'portcullis.csrf';
  * cookie scoped to the interaction's path, repeated in a hidden form field.
  */
 export function issueCsrfToken(ctx: Context, uid: string, secure: boolean): string {
+  return issueCsrfTokenFor(ctx, `/interaction/${uid}`, secure);
+}
+
+/** The same for pages outside an interaction (the password reset pages), scoped to `path`. */
+export function issueCsrfTokenFor(ctx: Context, path: string, secure: boolean): string {
   const existing = ctx.cookies.get(COOKIE, { signed: true });
   if (existing) return existing;
   const token = randomBytes(24).toString('base64url');
-  ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'strict', secure, path: `/interaction/${uid}`, overwrite: true });
+  ctx.cookies.set(COOKIE, token, { signed: true, httpOnly: true, sameSite: 'strict', secure, path, overwrite: true });
   return token;
 }
 

@@ -6,6 +6,7 @@ import { parseCheckedForm } from './forms.ts';
 import { loadInteraction, type InteractionDependencies } from './interaction-state.ts';
 import { submitLogin } from './login-step.ts';
 import { createInteractionPages } from './pages.ts';
+import { passwordResetRequest } from './password-reset-step.ts';
 import { narrowToClientScopes, showPrompt } from './prompt-step.ts';
 import { continueAfterVerification, resendVerification, signupPage, submitSignup } from './signup-step.ts';
 
@@ -28,5 +29,7 @@ export function createInteractionRouter(options: InteractionRouterOptions): Rout
   router.post('/signup', form, load, submitSignup(deps));
   router.get('/continue', load, continueAfterVerification(deps));
   router.post('/resend-verification', form, load, resendVerification(deps));
+  router.get('/password-reset', load, passwordResetRequest(deps));
+  router.post('/password-reset', form, load, passwordResetRequest(deps));
   return router;
 }

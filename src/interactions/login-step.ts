@@ -26,6 +26,7 @@ export async function showLogin(
     email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
     error: extra.error,
     signup: deps.selfService?.signup === true,
+    passwordReset: deps.selfService?.passwordReset === true,
   });
 }
 

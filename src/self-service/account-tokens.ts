@@ -54,11 +54,11 @@ export class AccountTokens {
     return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: count === 0 };
   }
 
-  /** Whether a token of `purpose` would still be taken (without taking it): a form shown before the change. */
-  async isLive(token: string, purpose: AccountTokenPurpose): Promise<boolean> {
-    if (!TOKEN_SHAPE.test(token)) return false;
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { purpose: true, consumedAt: true, expiresAt: true } });
-    return row !== null && row.purpose === purpose && row.consumedAt === null && row.expiresAt > this.#now();
+  /** The account a token of `purpose` would be taken for, without taking it (a form shown before the change). */
+  async liveAccount(token: string, purpose: AccountTokenPurpose): Promise<string | undefined> {
+    if (!TOKEN_SHAPE.test(token)) return undefined;
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, purpose: true, consumedAt: true, expiresAt: true } });
+    return row && row.purpose === purpose && row.consumedAt === null && row.expiresAt > this.#now() ? row.accountId : undefined;
   }
 
   /** The account whose address a sign-in's verification link confirmed within `withinSeconds`. */

@@ -10,8 +10,8 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
 /**
- * The sign-up pages in a real Chromium: a person signs up, reads the mail, confirms, allows and the
- * app gets its code. Every page is screenshotted (screenshots/signup/, wide and 390 px, light and
+ * The self-service pages in a real Chromium: a person signs up, reads the mail, confirms, allows and
+ * the app gets its code; another resets a forgotten password. Every page is screenshotted (screenshots/signup/, wide and 390 px, light and
  * dark) and checked with axe-core: no serious or critical violation (the contexts bypass our CSP
  * only so that axe can be injected).
  */
@@ -137,5 +137,29 @@ run('sign-up in Chromium', () => {
     await look(page, '7-email-verified');
     await signingUp.close();
     await other.close();
+  });
+
+  test('forgot password → mail → a new password, every page accessible', async () => {
+    await server.services.accounts.register({ email: 'forgetful@example.com', password: 'an old and tired passphrase', emailVerified: true });
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await page.goto((await authorizationRequest(client)).url.toString());
+    await page.getByRole('link', { name: 'Forgot your password?' }).click();
+    await page.waitForLoadState();
+    await look(page, '8-password-reset');
+    await page.getByLabel('Email').fill('forgetful@example.com');
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.waitForLoadState();
+    await look(page, '9-password-reset-sent');
+    const mail = await smtp.waitForMail((candidate) => JSON.stringify(candidate.to).includes('forgetful@example.com'), 5000);
+    await page.goto(linkIn(mail));
+    await look(page, '10-password-choose');
+    await page.getByLabel('New password').fill('a brighter and newer passphrase');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.waitForLoadState();
+    await expect(page.getByRole('heading', { level: 1 }).textContent()).resolves.toBe('Password changed');
+    await look(page, '11-password-changed');
+    expect(await server.services.accounts.authenticate('forgetful@example.com', 'a brighter and newer passphrase')).not.toBeNull();
+    await context.close();
   });
 });

@@ -198,8 +198,8 @@ describe('sign-up switches', () => {
     }
   });
 
-  test('SIGNUP=off: no link, no form, no prompt=create', async () => {
-    const closed = await startTestServer({ SMTP_URL: smtp.url, SIGNUP: 'off' });
+  test('SIGNUP=off and PASSWORD_RESET=off: no links, no forms, no prompt=create', async () => {
+    const closed = await startTestServer({ SMTP_URL: smtp.url, SIGNUP: 'off', PASSWORD_RESET: 'off' });
     try {
       const app = await registerClient(closed, { client_name: 'Closed', redirect_uris: [REDIRECT_URI], scope: 'openid' });
       const browser = new Browser();
@@ -207,6 +207,9 @@ describe('sign-up switches', () => {
       expect(login.html).not.toContain('/signup');
       const uid = /\/interaction\/([^/"]+)\/login/.exec(login.html)?.[1];
       expect((await browser.follow(`${closed.issuer}/interaction/${uid}/signup`)).status).toBe(404);
+      expect(login.html).not.toContain('/password-reset');
+      expect((await browser.follow(`${closed.issuer}/interaction/${uid}/password-reset`)).status).toBe(404);
+      expect((await browser.follow(`${closed.issuer}/password-reset`)).status).toBe(404);
       const discovery = (await (await fetch(`${closed.issuer}/.well-known/openid-configuration`)).json()) as { prompt_values_supported: string[] };
       expect(discovery.prompt_values_supported).not.toContain('create');
     } finally {

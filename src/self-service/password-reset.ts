@@ -1,0 +1,36 @@
+import type { Logger } from '../observability/logger.ts';
+import type { SelfService } from './self-service.ts';
+import { TooManyRequestsError } from './self-service-limits.ts';
+
+export const RESET_TTL_SECONDS = 30 * 60;
+/** Every answer to a reset request takes at least this long, whether or not the account exists. */
+const ANSWER_FLOOR_MS = 400;
+
+export const resetLink = (issuer: string, token: string): string => `${issuer}/password-reset/choose?token=${token}`;
+
+/**
+ * Asks for a reset link for `email`. The answer is the same, after the same time, whether or not
+ * the address has an account: the lookup and the mail run behind a fixed floor, and the mail is sent
+ * in the background (its failures are logged and audited by the mailer). Only the per-address
+ * limit is visible: it counts every request alike.
+ */
+export async function requestPasswordReset(deps: SelfService, logger: Logger, email: string, request: { address: string }): Promise<void> {
+  const started = Date.now();
+  await deps.limits.mailFrom(request.address);
+  try {
+    const account = await deps.accounts.resolve(email).catch(() => undefined);
+    if (account && !account.disabled) {
+      await deps.limits.mailTo(account.email);
+      const token = await deps.tokens.issue(account.id, 'password-reset', RESET_TTL_SECONDS, { replacing: true });
+      deps.audit.recordInBackground({ actor: 'anonymous', action: 'user.password_reset_requested', target: account.id, address: request.address });
+      void deps.mailer.send({ to: account.email, template: 'password-reset', data: { name: account.name ?? '', link: resetLink(deps.issuer, token) } }).catch((error: unknown) => {
+        logger.warn({ err: error, accountId: account.id }, 'password reset mail not sent');
+      });
+    }
+  } catch (error) {
+    if (!(error instanceof TooManyRequestsError)) throw error;
+  } finally {
+    const wait = started + ANSWER_FLOOR_MS - Date.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  }
+}
