@@ -168,7 +168,9 @@ export class AccountService {
     const account = await this.#repository.findByEmailWithHash(email);
     const normalized = normalizePassword(password);
     if (!account) {
+      // As many hashes as a known account would cost (one more for a password normalisation changes).
       await this.#hasher.verify(await this.#dummy(), normalized);
+      if (normalized !== password) await this.#hasher.verify(await this.#dummy(), password);
       return null;
     }
     // Passwords set before normalisation was introduced were hashed as typed: accepted once more, then rehashed.

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { bindSignupToBrowser } from '../self-service/signup-binding.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
@@ -61,6 +62,8 @@ export function submitLogin(deps: InteractionDependencies): Middleware {
     }
     if (deps.selfService?.requireVerifiedEmail && account.signedUpAt && !account.emailVerified) {
       deps.securityEvents?.login({ outcome: 'failure', address: ctx.ip, clientId, email, reason: 'email_not_verified' });
+      // The password is proven: this browser may ask for the link again and resume with it.
+      bindSignupToBrowser(ctx, interaction.uid, account.id, deps.secureCookies);
       return deps.pages.render(ctx, 403, 'verify-pending', {
         uid: interaction.uid,
         csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),

@@ -3,16 +3,14 @@ import { PasswordRejectedError } from '../accounts/password-policy.ts';
 import { expectedFailure } from '../errors/app-error.ts';
 import { asSentence } from '../pages/error-page.ts';
 import { MailNotSentError } from '../mail/mailer.ts';
-import { RESUME_WINDOW_SECONDS, VERIFICATION_TTL_SECONDS, type SelfService } from '../self-service/self-service.ts';
+import { RESUME_WINDOW_SECONDS, type SelfService } from '../self-service/self-service.ts';
+import { bindSignupToBrowser, clearSignupBinding, signupBindingOf } from '../self-service/signup-binding.ts';
 import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
 import { sendExistingAccountNotice, sendVerificationMail } from '../self-service/verification-mail.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
-
-/** Remembers, in the browser that signed up, which sign-in its verification link may resume. */
-export const SIGNUP_COOKIE = 'portcullis.signup';
 
 type SignupForm = { email?: string; name?: string; error?: string; focus?: 'email' | 'password' | 'name' };
 
@@ -69,19 +67,19 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
     if (!email) return again(400, 'Enter your email address.', 'email');
     if (!password) return again(400, 'Choose a password.', 'password');
 
+    let boundAccount: string | undefined;
     try {
       await selfService.limits.signUp(ctx.ip);
       const { account, existing } = await selfService.accounts.signUp({ email, password, name: name || undefined });
-      const request = { address: ctx.ip, interactionUid: interaction.uid };
       if (!existing) {
         selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.signed_up', target: account.id, address: ctx.ip, detail: { client_id: interaction.params.client_id } });
-        await sendVerificationMail(selfService, account, request);
+        await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
         if (!selfService.requireVerifiedEmail) return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
-      } else if (account.signedUpAt && !account.emailVerified) {
-        // Most likely the same person, whose first mail did not arrive: the link again, to its owner only.
-        await sendVerificationMail(selfService, account, request);
+        boundAccount = account.id;
       } else {
-        await sendExistingAccountNotice(selfService, account, request);
+        // Confirmed or not, the owner is told and offered a password reset: this browser never
+        // proved it owns the address, so it gets no link and no way into the account.
+        await sendExistingAccountNotice(selfService, account, { address: ctx.ip });
       }
     } catch (error) {
       if (error instanceof TooManyRequestsError) {
@@ -94,7 +92,7 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
       if (expected?.code === 'invalid_input') return again(400, expected.fields?.[0]?.pointer === '/email' ? 'Enter a valid email address.' : expected.message, fieldOf(error));
       throw error;
     }
-    ctx.cookies.set(SIGNUP_COOKIE, interaction.uid, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
+    bindSignupToBrowser(ctx, interaction.uid, boundAccount, deps.secureCookies);
     await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email, clientName: await clientNameOf(deps, interaction.params.client_id) });
   };
 }
@@ -107,39 +105,42 @@ const signedUpResult = (interaction: Interaction, accountId: string) => ({
 
 /**
  * GET …/continue: where the verification link sends the browser that signed up. The sign-in goes
- * on as that account only if this browser holds the sign-up cookie for this interaction and the
- * link was opened moments ago; anything else is asked to sign in.
+ * on as that account only if this browser proved the account's password in this interaction (its
+ * binding cookie names both) and the link was opened moments ago; anything else is asked to sign in.
  */
 export function continueAfterVerification(deps: InteractionDependencies): Middleware {
   return async function resumeSignIn(ctx) {
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
     if (!selfService || !SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return ctx.redirect(`/interaction/${interaction.uid}`);
-    const fromThisBrowser = ctx.cookies.get(SIGNUP_COOKIE, { signed: true }) === interaction.uid;
-    const accountId = fromThisBrowser ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
-    const account = accountId ? await selfService.accounts.find(accountId) : null;
+    const binding = signupBindingOf(ctx);
+    const verified = binding?.uid === interaction.uid ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
+    const account = verified && verified === binding?.accountId ? await selfService.accounts.find(verified) : null;
     if (!account || account.disabled || !account.emailVerified) return showLogin(deps, ctx, interaction, 200);
-    ctx.cookies.set(SIGNUP_COOKIE, null, { path: '/', overwrite: true });
+    clearSignupBinding(ctx);
     return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
   };
 }
 
-/** POST …/resend-verification: the link again, for a self-service account that has not confirmed its address; the same answer for any address. */
+/**
+ * POST …/resend-verification: the link again, for the account whose password this browser just
+ * proved (the 403 "confirm your address" page binds it); nothing for anyone else.
+ */
 export function resendVerification(deps: InteractionDependencies): Middleware {
   return async function resendVerificationLink(ctx) {
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
-    const email = typeof formOf(ctx).email === 'string' ? String(formOf(ctx).email).trim() : '';
-    if (!selfService || !email) return ctx.redirect(`/interaction/${interaction.uid}`);
+    const binding = signupBindingOf(ctx);
+    if (!selfService || binding?.uid !== interaction.uid) return ctx.redirect(`/interaction/${interaction.uid}`);
+    const account = await selfService.accounts.find(binding.accountId);
+    if (!account || !account.signedUpAt || account.emailVerified || account.disabled) return ctx.redirect(`/interaction/${interaction.uid}`);
     try {
-      const account = await selfService.accounts.resolve(email).catch(() => undefined);
-      if (account?.signedUpAt && !account.emailVerified && !account.disabled) await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
+      await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
     } catch (error) {
       if (!(error instanceof TooManyRequestsError || error instanceof MailNotSentError)) throw error;
       if (error instanceof TooManyRequestsError) ctx.set('retry-after', String(error.retryAfter));
       return deps.pages.error(ctx, error.status, 'The email was not sent', error.message);
     }
-    ctx.cookies.set(SIGNUP_COOKIE, interaction.uid, { signed: true, httpOnly: true, sameSite: 'lax', secure: deps.secureCookies, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
-    await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email, clientName: await clientNameOf(deps, interaction.params.client_id) });
+    await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email: account.email, clientName: await clientNameOf(deps, interaction.params.client_id) });
   };
 }

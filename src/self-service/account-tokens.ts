@@ -54,6 +54,14 @@ export class AccountTokens {
     return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: count === 0 };
   }
 
+  /** What an unexpired token of `purpose` stands for, and whether it was taken already; nothing is changed. */
+  async peek(token: string, purpose: AccountTokenPurpose): Promise<TakenToken | undefined> {
+    if (!TOKEN_SHAPE.test(token)) return undefined;
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, interactionUid: true, purpose: true, consumedAt: true, expiresAt: true } });
+    if (!row || row.purpose !== purpose || row.expiresAt <= this.#now()) return undefined;
+    return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: row.consumedAt !== null };
+  }
+
   /** The account a token of `purpose` would be taken for, without taking it (a form shown before the change). */
   async liveAccount(token: string, purpose: AccountTokenPurpose): Promise<string | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;

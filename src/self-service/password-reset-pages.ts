@@ -83,6 +83,8 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
     const taken = await selfService.tokens.take(token, 'password-reset');
     if (!taken || taken.alreadyUsed || taken.accountId !== account.id) return pages.error(ctx, 400, ...EXPIRED);
     await selfService.accounts.setPassword(account.id, password);
+    // The link came to the mailbox: the address is its owner's.
+    if (!account.emailVerified) await selfService.accounts.markEmailVerified(account.id);
     selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.password_reset', target: account.id, address: ctx.ip });
     void selfService.mailer.send({ to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${selfService.issuer}/password-reset` } }).catch((error: unknown) => {
       logger.warn({ err: error, accountId: account.id }, 'password changed notice not sent');

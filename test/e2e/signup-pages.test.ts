@@ -133,8 +133,11 @@ run('sign-up in Chromium', () => {
 
     await page.goto(linkIn(mail));
     await page.waitForLoadState();
+    await look(page, '7-email-confirm');
+    await page.getByRole('button', { name: 'Yes, confirm my address' }).click();
+    await page.waitForLoadState();
     await expect(page.locator('main').textContent()).resolves.toMatch(/sign in now/i);
-    await look(page, '7-email-verified');
+    await look(page, '7-email-verified-after-button');
     await signingUp.close();
     await other.close();
   });

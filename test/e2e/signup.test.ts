@@ -90,9 +90,15 @@ describe('sign-up', () => {
     await signUp(signingUp, opened.form, { email: 'grace@example.com', password: NEW_PASSWORD });
     const link = linkIn(await mailTo('grace@example.com', /confirm/i));
 
-    const elsewhere = await new Browser().follow(link);
-    expect(elsewhere.status).toBe(200);
-    expect(elsewhere.html).toMatch(/sign in now/i);
+    // Elsewhere (or a mail scanner fetching the link) nothing is confirmed until the button is pressed.
+    const elsewhere = new Browser();
+    const button = await elsewhere.follow(link);
+    expect(button.status).toBe(200);
+    expect(button.html).toContain('Yes, confirm my address');
+    expect((await server.services.accounts.resolve('grace@example.com')).emailVerified).toBe(false);
+    const confirmed = await elsewhere.submit(button, /\/verify-email$/);
+    expect(confirmed.status).toBe(200);
+    expect(confirmed.html).toMatch(/sign in now/i);
     expect((await server.services.accounts.resolve('grace@example.com')).emailVerified).toBe(true);
 
     const later = await authorizationRequest(client);
@@ -135,6 +141,39 @@ describe('sign-up', () => {
     expect(account.name).toBe('Test User');
     expect(await server.services.accounts.authenticate('taken@example.com', PASSWORD)).not.toBeNull();
     expect(await server.services.accounts.authenticate('taken@example.com', NEW_PASSWORD)).toBeNull();
+  });
+
+  test('nobody gets into an unconfirmed account without its password: resend, resume and a second sign-up give an intruder nothing', async () => {
+    // The owner's sign-up: a new account whose address is not confirmed yet.
+    const owner = new Browser();
+    const { form } = await openSignup(owner);
+    await signUp(owner, form, { email: 'target@example.com', password: NEW_PASSWORD });
+    const ownerLink = linkIn(await mailTo('target@example.com', /confirm/i));
+    const mailsBefore = smtp.messages.length;
+
+    // An intruder's own sign-in: asking to resend for that address, and signing up with it.
+    const intruder = new Browser();
+    const login = await intruder.follow((await authorizationRequest(client)).url.toString());
+    const uid = /\/interaction\/([^/"]+)\/login/.exec(login.html)![1]!;
+    const csrf = Browser.forms(login)[0]!.fields.csrf!;
+    const resend = await intruder.request(`${server.issuer}/interaction/${uid}/resend-verification`, { form: { csrf, email: 'target@example.com' } });
+    expect(resend.status).toBeLessThan(400);
+    const signupForm = await intruder.follow(`${server.issuer}/interaction/${uid}/signup`);
+    const again = await intruder.submit(signupForm, /\/signup$/, { email: 'target@example.com', password: 'the intruders own passphrase' });
+    expect(again.html).toContain('Check your email');
+    // The owner is told and offered a reset, never sent a link tied to the intruder's sign-in.
+    const notice = await smtp.waitForMail((mail) => smtp.messages.indexOf(mail) >= mailsBefore && JSON.stringify(mail.to).includes('target@example.com'), 5000);
+    expect(linkIn(notice)).toBe(`${server.issuer}/password-reset`);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(smtp.messages.slice(mailsBefore).filter((mail) => /verify-email/.test(mail.text ?? ''))).toHaveLength(0);
+
+    // The owner confirms in another browser; the intruder's sign-in still cannot continue as them.
+    const elsewhere = new Browser();
+    await elsewhere.submit(await elsewhere.follow(ownerLink), /\/verify-email$/);
+    const resumed = await intruder.follow(`${server.issuer}/interaction/${uid}/continue`, isCallback);
+    expect(isCallback(resumed.url)).toBe(false);
+    expect(resumed.html).toContain('Sign in');
+    expect(await server.services.accounts.authenticate('target@example.com', 'the intruders own passphrase')).toBeNull();
   });
 
   test('a weak password is refused with the rule it breaks, and the password field gets the focus', async () => {

@@ -15,6 +15,15 @@ describe('views', () => {
     expect(html).toContain('role="alert"');
   });
 
+  test('after a refused sign-in the password field has the focus (the email is kept); on a fresh page the email field', async () => {
+    const refused = await views.render('login', { uid: 'u1', csrf: 't', clientName: 'App', email: 'ada@example.com', error: 'Incorrect email or password.' });
+    expect(refused).toMatch(/<input id="password"[^>]*autofocus/);
+    expect(refused).not.toMatch(/<input id="email"[^>]*autofocus/);
+    const fresh = await views.render('login', { uid: 'u1', csrf: 't', clientName: 'App', email: '' });
+    expect(fresh).toMatch(/<input id="email"[^>]*autofocus/);
+    expect(fresh).not.toMatch(/<input id="password"[^>]*autofocus/);
+  });
+
   test('the consent page lists what is asked', async () => {
     const html = await views.render('consent', {
       uid: 'u1',
