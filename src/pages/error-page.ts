@@ -12,6 +12,8 @@ export interface ErrorPage {
   readonly status: number;
   readonly heading: string;
   readonly message: string;
+  /** The technical reason, for the developers of the application the person came from. */
+  readonly detail?: string | undefined;
   readonly code?: string;
   readonly retryAfter?: number;
 }
@@ -30,6 +32,7 @@ export async function sendErrorPage(ctx: Context, views: Views, page: ErrorPage)
   const html = await views.render('error', {
     heading: page.heading,
     message: page.message,
+    detail: page.detail,
     code: page.code,
     requestId: requestIdOf(ctx.req),
   });

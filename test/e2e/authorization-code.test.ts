@@ -112,6 +112,17 @@ describe('authorization request policy', () => {
     expect(page.headers.get('location')).toBeNull();
     expect(page.html).toContain('redirect_uri');
     expect(page.html).not.toMatch(/at \w+ \(/);
+    // In words for the person, the protocol's reason below for the app's developers, with the request id.
+    expect(page.html).toContain('We stopped here to protect you');
+    expect(page.html).toContain('For the application’s developers: Redirect_uri did not match');
+    expect(page.html).toContain(`Request id: <code>${page.headers.get('x-request-id')}</code>`);
+  });
+
+  test('an unknown client gets a page that says so in plain words', async () => {
+    const page = await new Browser().request(`${server.issuer}/auth?client_id=nobody-registered-this&response_type=code&redirect_uri=${encodeURIComponent(REDIRECT_URI)}&scope=openid`);
+    expect(page.status).toBe(400);
+    expect(page.html).toContain('This application is not known here');
+    expect(page.html).toContain('Error code: <code>invalid_client</code>');
   });
 
   test('redirect_uri matching is exact: no extra path, query or trailing slash', async () => {
@@ -280,6 +291,20 @@ describe('introspection, revocation and logout', () => {
 
     const afterLogout = await browser.follow((await authorizationRequest(web, { prompt: 'none' })).url.toString(), isCallback);
     expect(new URL(afterLogout.url).searchParams.get('error')).toBe('login_required');
+  });
+
+  test('signed out without a post_logout_redirect_uri: the page leads back to the app when it has a home page', async () => {
+    const homely = await registerClient(server, { client_name: 'Homely', client_uri: 'https://homely.example/', redirect_uris: [REDIRECT_URI] });
+    const browser = new Browser();
+    const request = await authorizationRequest(homely);
+    const tokens = await exchange(homely, await signIn(browser, request, 'ada@example.com'), request);
+    const confirm = await browser.follow(oidc.buildEndSessionUrl(homely.config, { id_token_hint: tokens.id_token! }).toString());
+    // Signing out of this application only: oidc-provider then names it to the signed-out page.
+    const done = await browser.submit(confirm, /\/session\/end\/confirm$/);
+    expect(done.status).toBe(200);
+    expect(done.html).toContain('Signed out');
+    expect(done.html).toContain('of <strong>Homely</strong>');
+    expect(done.html).toContain('<a href="https://homely.example/">Back to Homely</a>');
   });
 });
 
