@@ -16,6 +16,7 @@ export async function startServer(services: Services, port = services.config.por
     provider: services.providerHandle,
     accounts: services.accounts,
     clients: services.clients,
+    resources: services.resources,
     authorizationThrottle: createRequestThrottle({
       name: 'authorization-requests',
       points: config.authorizationRequests.rateLimit,

@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Koa from 'koa';
 import type { AccountService } from '../accounts/account-service.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import { createInteractionRouter } from '../interactions/interaction-router.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
 import type { Views } from '../pages/views.ts';
@@ -33,6 +34,8 @@ export interface AppDependencies {
   readonly provider: Pick<ProviderHandle, 'current' | 'middleware'>;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
+  /** Registered APIs, for the words the consent page shows. */
+  readonly resources: Pick<ResourceRegistry, 'find'>;
   readonly throttle: LoginThrottle;
   readonly authorizationThrottle: RequestThrottle;
   readonly registrationThrottle?: RequestThrottle | undefined;
@@ -87,6 +90,7 @@ export function createApp(deps: AppDependencies): Koa {
     provider: deps.provider,
     accounts: deps.accounts,
     clients: deps.clients,
+    resources: deps.resources,
     throttle: deps.throttle,
     views: deps.views,
     logger: deps.logger.child({ component: 'interaction' }),

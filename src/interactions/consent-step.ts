@@ -3,19 +3,31 @@ import { describeScope } from '../oidc/scopes.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 
+const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new URL(identifier).host || identifier : identifier);
+
 export async function showConsent(deps: InteractionDependencies, ctx: Context, interaction: Interaction): Promise<void> {
   const prompt = await consentPromptOf(deps, interaction);
   const accountId = interaction.session?.accountId;
   const account = accountId ? await deps.accounts.find(accountId) : null;
-  const resourceScopes = Object.values(prompt.missingResourceScopes).flat();
+  // Each API by its display name (or its host), each of its scopes by its description (or as it is).
+  const resources = await Promise.all(
+    Object.entries(prompt.missingResourceScopes).map(async ([identifier, scopes]) => {
+      const resource = await deps.resources.find(identifier);
+      return {
+        name: resource?.name ?? hostOf(identifier),
+        host: hostOf(identifier),
+        scopes: scopes.map((scope) => ({ scope, description: resource?.scopeDescriptions[scope] ?? scope })),
+      };
+    }),
+  );
   await deps.pages.render(ctx, 200, 'consent', {
     uid: interaction.uid,
     csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
     clientName: await clientNameOf(deps, interaction.params.client_id),
     email: account?.email ?? '',
-    scopes: [...prompt.missingOIDCScope, ...resourceScopes].map((scope) => ({ scope, description: describeScope(scope) })),
+    scopes: prompt.missingOIDCScope.map((scope) => ({ scope, description: describeScope(scope) })),
     claims: prompt.missingOIDCClaims.filter((claim) => claim !== 'sub'),
-    resources: Object.keys(prompt.missingResourceScopes),
+    resources,
   });
 }
 

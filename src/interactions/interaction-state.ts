@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
 import { allowedScopesOf } from '../clients/client-record.ts';
+import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { SelfService } from '../self-service/self-service.ts';
 import type { SecurityEvents } from '../audit/security-events.ts';
@@ -15,6 +16,8 @@ export interface InteractionDependencies {
   readonly provider: Pick<ProviderHandle, 'current'>;
   readonly accounts: AccountService;
   readonly clients: Pick<ClientRegistry, 'find'>;
+  /** Registered APIs, for the words the consent page shows. */
+  readonly resources: Pick<ResourceRegistry, 'find'>;
   readonly throttle: LoginThrottle;
   readonly pages: InteractionPages;
   readonly logger: Logger;

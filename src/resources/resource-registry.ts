@@ -10,13 +10,20 @@ import { OIDC_SCOPES, SCOPE_TOKEN } from '../oidc/scopes.ts';
 
 export interface Resource {
   readonly identifier: string;
+  /** A display name for people (consent); null: none given. */
+  readonly name: string | null;
   readonly scopes: readonly string[];
+  /** What each scope lets an app do, in words for people; scopes without one are shown as they are. */
+  readonly scopeDescriptions: Readonly<Record<string, string>>;
   readonly accessTokenTtl: number;
   readonly tokenFormat: 'jwt' | 'opaque';
   readonly createdAt: Date;
 }
 
 const RESERVED_SCOPES: ReadonlySet<string> = new Set(OIDC_SCOPES);
+
+// eslint-disable-next-line no-control-regex -- control characters are what is refused
+const displayText = z.string().trim().min(1).max(200).regex(/^[^\u0000-\u001F\u007F]*$/, 'must not contain control characters');
 
 export const newResourceSchema = z.object({
   identifier: z
@@ -34,6 +41,8 @@ export const newResourceSchema = z.object({
     .min(1, 'a resource needs at least one scope'),
   accessTokenTtl: z.number().int().positive().max(86_400).default(3600),
   tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+  name: displayText.nullable().optional(),
+  scopeDescriptions: z.record(z.string().max(128), displayText).optional(),
 });
 
 /** What may change on a registered API: everything but its identifier. */
@@ -42,8 +51,16 @@ export const resourceChangesSchema = z
     scopes: newResourceSchema.shape.scopes.optional(),
     accessTokenTtl: z.number().int().positive().max(86_400).optional(),
     tokenFormat: z.enum(['jwt', 'opaque']).optional(),
+    name: newResourceSchema.shape.name,
+    scopeDescriptions: newResourceSchema.shape.scopeDescriptions,
   })
   .strict();
+
+/** Every described scope must be one of the resource's scopes. */
+function checkDescriptions(scopes: readonly string[], descriptions: Readonly<Record<string, string>>): void {
+  const unknown = Object.keys(descriptions).filter((scope) => !scopes.includes(scope));
+  if (unknown.length > 0) throw new AppError('invalid_input', `scope descriptions name scopes the resource does not have: ${unknown.join(' ')}`, { fields: unknown.map((scope) => ({ pointer: `/scope_descriptions/${scope}`, message: 'not a scope of this resource' })) });
+}
 
 export class ResourceExistsError extends AppError {
   override name = 'ResourceExistsError';
@@ -59,9 +76,11 @@ export class ResourceNotFoundError extends AppError {
   }
 }
 
-const toResource = (row: { identifier: string; scopes: string[]; accessTokenTtl: number; tokenFormat: string; createdAt: Date }): Resource => ({
+const toResource = (row: { identifier: string; name: string | null; scopes: string[]; scopeDescriptions: unknown; accessTokenTtl: number; tokenFormat: string; createdAt: Date }): Resource => ({
   identifier: row.identifier,
+  name: row.name,
   scopes: row.scopes,
+  scopeDescriptions: row.scopeDescriptions && typeof row.scopeDescriptions === 'object' ? (row.scopeDescriptions as Record<string, string>) : {},
   accessTokenTtl: row.accessTokenTtl,
   tokenFormat: row.tokenFormat === 'opaque' ? 'opaque' : 'jwt',
   createdAt: row.createdAt,
@@ -87,9 +106,10 @@ export class ResourceRegistry {
     if (this.#reserved.has(valid.identifier)) {
       throw new AppError('conflict', `resource ${valid.identifier} is built in (the admin API) and cannot be registered`, { fields: [{ pointer: '/identifier', message: 'reserved' }] });
     }
+    checkDescriptions(valid.scopes, valid.scopeDescriptions ?? {});
     try {
       const row = await this.#prisma.resource.create({
-        data: { ...valid, scopes: [...new Set(valid.scopes)] },
+        data: { ...valid, name: valid.name ?? null, scopes: [...new Set(valid.scopes)], scopeDescriptions: valid.scopeDescriptions ?? {} },
       });
       return toResource(row);
     } catch (error) {
@@ -126,9 +146,13 @@ export class ResourceRegistry {
     const changes = validate(resourceChangesSchema, input);
     const current = await this.#load(identifier);
     if (!current) throw new ResourceNotFoundError(`no resource ${identifier}`);
+    const scopes = changes.scopes ?? current.scopes;
+    // Descriptions of scopes the resource no longer has go with them.
+    const descriptions = Object.fromEntries(Object.entries({ ...current.scopeDescriptions, ...changes.scopeDescriptions }).filter(([scope]) => scopes.includes(scope) || changes.scopeDescriptions?.[scope] !== undefined));
+    checkDescriptions(scopes, descriptions);
     const row = await this.#prisma.resource.update({
       where: { identifier },
-      data: { ...changes, ...(changes.scopes ? { scopes: [...new Set(changes.scopes)] } : {}) },
+      data: { ...changes, ...(changes.scopes ? { scopes: [...new Set(changes.scopes)] } : {}), scopeDescriptions: descriptions },
     });
     this.#cache?.invalidate(identifier);
     await this.#changes?.publish({ kind: 'resource', id: identifier });

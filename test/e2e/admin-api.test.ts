@@ -249,6 +249,11 @@ describe('resources over the API', () => {
     const path = `/admin/v1/resources/${encodeURIComponent(identifier)}`;
     expect((await call('GET', path)).body).toMatchObject({ identifier });
     expect((await call('PATCH', path, { scopes: ['orders:read', 'orders:write'] })).body).toMatchObject({ scopes: ['orders:read', 'orders:write'] });
+    const described = await call('PATCH', path, { name: 'Orders', scope_descriptions: { 'orders:read': 'See your orders' } });
+    expect(described.body).toMatchObject({ name: 'Orders', scope_descriptions: { 'orders:read': 'See your orders' } });
+    const unknownScope = await call('PATCH', path, { scope_descriptions: { 'orders:ship': 'Ship them' } });
+    expect(unknownScope.status).toBe(422);
+    expect(unknownScope.body.errors).toEqual([{ pointer: '/scope_descriptions/orders:ship', message: 'not a scope of this resource' }]);
     expect((await call('GET', '/admin/v1/resources')).body.items.map((item) => item.identifier)).toContain(identifier);
     expect((await call('POST', '/admin/v1/resources', { identifier, scopes: ['x'] })).status).toBe(409);
     expect((await call('POST', '/admin/v1/resources', { identifier: 'urn:portcullis:admin', scopes: ['x'] })).status).toBe(409);

@@ -147,7 +147,13 @@ test('user list, disable and set-password', async () => {
 test('resource create, list and delete', async () => {
   const created = await cli(['resource', 'create', '--id', 'https://api.cli.test', '--scope', 'api:read', '--scope', 'api:write', '--json']);
   expect(created.code).toBe(0);
-  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'https://api.cli.test', scopes: ['api:read', 'api:write'] });
+  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'https://api.cli.test', scopes: ['api:read', 'api:write'], name: null, scope_descriptions: {} });
+  const described = await cli(['resource', 'update', 'https://api.cli.test', '--name', 'CLI API', '--scope-description', 'api:read=Read your things', '--json']);
+  expect(described.stderr).toBe('');
+  expect(JSON.parse(described.stdout)).toMatchObject({ name: 'CLI API', scope_descriptions: { 'api:read': 'Read your things' } });
+  const malformed = await cli(['resource', 'update', 'https://api.cli.test', '--scope-description', 'no-equals-sign']);
+  expect(malformed.code).toBe(2);
+  expect(malformed.stderr).toMatch(/<scope>=<text>/);
   const listed = JSON.parse((await cli(['resource', 'list', '--json'])).stdout) as Array<{ id: string }>;
   expect(listed.map((r) => r.id)).toContain('https://api.cli.test');
   expect((await cli(['resource', 'delete', 'https://api.cli.test'])).code).toBe(0);

@@ -1,5 +1,6 @@
 import { decodeJwt, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import * as oidc from 'openid-client';
+import { CLI_CONTEXT } from '../../src/management/operation-context.ts';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest, createUser, exchange, isCallback, PASSWORD, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -83,6 +84,24 @@ describe('user flows: audience and scope metadata', () => {
     const page = await new Browser().follow(request.url.toString(), isCallback);
     expect(isCallback(page.url)).toBe(true);
     expect(new URL(page.url).searchParams.get('error')).toBe('invalid_target');
+  });
+
+  test('consent names the API and its scopes in the words the admin gave them', async () => {
+    const DESCRIBED = 'https://orders.example.test';
+    await server.services.management.resources.create(CLI_CONTEXT, { identifier: DESCRIBED, scopes: ['orders:read', 'orders:cancel'], name: 'Orders', scopeDescriptions: { 'orders:read': 'See your orders' } });
+    const app = await registerClient(server, { scope: 'openid orders:read orders:cancel', audience: [DESCRIBED] });
+    const request = await authorizationRequest(app, { scope: 'openid orders:read orders:cancel', resource: DESCRIBED, prompt: 'consent' });
+    const browser = new Browser();
+    const login = await browser.follow(request.url.toString(), isCallback);
+    const consent = await browser.submit(login, /\/login$/, { email: EMAIL, password: PASSWORD }, isCallback);
+    expect(consent.html).toContain('In <strong>Orders</strong> <span class="muted">(orders.example.test)</span>');
+    expect(consent.html).toContain('<li>See your orders</li>');
+    // A scope without a description is shown as it is; never "Use …" or the bare URI.
+    expect(consent.html).toContain('<li>orders:cancel</li>');
+    expect(consent.html).not.toContain('For use with');
+    await expect(server.services.management.resources.update(CLI_CONTEXT, DESCRIBED, { scopeDescriptions: { 'orders:ship': 'Ship' } })).rejects.toMatchObject({ code: 'invalid_input' });
+    const renamed = await server.services.management.resources.update(CLI_CONTEXT, DESCRIBED, { scopes: ['orders:cancel'], name: null });
+    expect(renamed).toMatchObject({ name: null, scopeDescriptions: {} });
   });
 
   test('consent and tokens carry only scopes in the client\'s scope; the rest is not granted', async () => {

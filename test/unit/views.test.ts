@@ -32,10 +32,11 @@ describe('views', () => {
       email: 'a@b.c',
       scopes: [{ scope: 'email', description: 'See your email address' }],
       claims: ['email'],
-      resources: ['https://api.example'],
+      resources: [{ name: 'Orders <API>', host: 'api.example', scopes: [{ scope: 'orders:read', description: 'See your orders' }] }],
     });
     expect(html).toContain('See your email address');
     expect(html).toContain('action="/interaction/u1/confirm"');
-    expect(html).toContain('https://api.example');
+    expect(html).toContain('In <strong>Orders &lt;API&gt;</strong> <span class="muted">(api.example)</span>');
+    expect(html).toContain('<li>See your orders</li>');
   });
 });

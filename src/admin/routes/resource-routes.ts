@@ -5,10 +5,14 @@ import { defineRoute, noContent, type AdminRoute } from '../admin-route.ts';
 import { listAnswer, listSchema, pageQuery, pageRequestOf } from '../pagination.ts';
 import { safeString } from '../safe-string.ts';
 
-const resource = z.object({ identifier: z.string(), scopes: z.array(z.string()), access_token_ttl: z.number().int(), access_token_format: z.enum(['jwt', 'opaque']), created_at: z.string() });
+const resource = z.object({ identifier: z.string(), name: z.string().nullable(), scopes: z.array(z.string()), scope_descriptions: z.record(z.string(), z.string()), access_token_ttl: z.number().int(), access_token_format: z.enum(['jwt', 'opaque']), created_at: z.string() });
+const name = z.string().nullable().optional().describe('what people see on the consent page');
+const scopeDescriptions = z.record(z.string(), z.string()).optional().describe('{ scope: what it lets an app do }, shown on the consent page; merged on PATCH');
 const toResource = (item: Resource): z.output<typeof resource> => ({
   identifier: item.identifier,
+  name: item.name,
   scopes: [...item.scopes],
+  scope_descriptions: { ...item.scopeDescriptions },
   access_token_ttl: item.accessTokenTtl,
   access_token_format: item.tokenFormat,
   created_at: item.createdAt.toISOString(),
@@ -22,10 +26,10 @@ export function resourceRoutes(resources: ResourceOperations): AdminRoute[] {
   return [
     defineRoute({
       method: 'POST', path: '/admin/v1/resources', operationId: 'createResource', summary: 'Register an API (RFC 8707 resource indicator) and its scopes', group: 'resources', access: 'write',
-      body: z.object({ identifier: z.string(), scopes: z.array(z.string()), access_token_ttl: ttl, access_token_format: format }).strict(),
+      body: z.object({ identifier: z.string(), name, scopes: z.array(z.string()), scope_descriptions: scopeDescriptions, access_token_ttl: ttl, access_token_format: format }).strict(),
       responses: { 201: { description: 'registered', schema: resource }, 409: { description: 'already registered (or reserved)' } },
       async handle({ body, operation }) {
-        const created = await resources.create(operation, { identifier: body.identifier, scopes: body.scopes, accessTokenTtl: body.access_token_ttl, tokenFormat: body.access_token_format });
+        const created = await resources.create(operation, { identifier: body.identifier, name: body.name, scopes: body.scopes, scopeDescriptions: body.scope_descriptions, accessTokenTtl: body.access_token_ttl, tokenFormat: body.access_token_format });
         return { status: 201, body: toResource(created), headers: { location: `/admin/v1/resources/${encodeURIComponent(created.identifier)}` } };
       },
     }),
@@ -44,11 +48,13 @@ export function resourceRoutes(resources: ResourceOperations): AdminRoute[] {
     defineRoute({
       method: 'PATCH', path: '/admin/v1/resources/{id}', operationId: 'updateResource', summary: "Change an API's scopes, token lifetime or format", group: 'resources', access: 'write',
       params: resourcePath, bodyType: 'application/merge-patch+json',
-      body: z.object({ scopes: z.array(z.string()).optional(), access_token_ttl: ttl, access_token_format: format }).strict(),
+      body: z.object({ name, scopes: z.array(z.string()).optional(), scope_descriptions: scopeDescriptions, access_token_ttl: ttl, access_token_format: format }).strict(),
       responses: { 200: { description: 'the changed API', schema: resource }, ...notFound },
       async handle({ params, body, operation }) {
         const changes = {
           ...(body.scopes !== undefined ? { scopes: body.scopes } : {}),
+          ...(body.name !== undefined ? { name: body.name } : {}),
+          ...(body.scope_descriptions !== undefined ? { scopeDescriptions: body.scope_descriptions } : {}),
           ...(body.access_token_ttl !== undefined ? { accessTokenTtl: body.access_token_ttl } : {}),
           ...(body.access_token_format !== undefined ? { tokenFormat: body.access_token_format } : {}),
         };

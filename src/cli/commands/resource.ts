@@ -5,20 +5,34 @@ import { CliError, printJson, table, type Noun } from '../io.ts';
 
 const toJson = (resource: Resource) => ({
   id: resource.identifier,
+  name: resource.name,
   scopes: resource.scopes,
+  scope_descriptions: resource.scopeDescriptions,
   access_token_ttl: resource.accessTokenTtl,
   token_format: resource.tokenFormat,
   created_at: resource.createdAt.toISOString(),
 });
 
-const settings = { scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' } } as const;
+const settings = { scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' }, name: { type: 'string' }, 'scope-description': { type: 'string', multiple: true } } as const;
+
+/** `--scope-description 'api:read=See your orders'`, repeatable: { scope: description }. */
+function scopeDescriptionsOf(values: string[] | undefined, usage: string): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  return Object.fromEntries(
+    values.map((value) => {
+      const at = value.indexOf('=');
+      if (at <= 0) throw new CliError(`--scope-description expects <scope>=<text> (got "${value}")\nusage: ${usage}`, 2);
+      return [value.slice(0, at), value.slice(at + 1)];
+    }),
+  );
+}
 const FORMATS = ['jwt', 'opaque'] as const;
 
 const describe = (resource: Resource) => `${resource.identifier} (scopes: ${resource.scopes.join(' ')}; ${resource.tokenFormat} tokens for ${resource.accessTokenTtl} s)`;
 
 export const resourceCommands: Noun = {
   create: {
-    usage: 'resource create --id <uri> --scope <scope> [--scope <scope>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
+    usage: 'resource create --id <uri> --scope <scope> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
     summary: 'register an API (RFC 8707 resource indicator) and the scopes it accepts',
     async run({ args, io, json, services }) {
       const { values } = parse(args, { id: { type: 'string' }, ...settings }, this.usage);
@@ -30,6 +44,8 @@ export const resourceCommands: Noun = {
         scopes: scopeValues(values.scope),
         accessTokenTtl,
         tokenFormat,
+        name: values.name,
+        scopeDescriptions: scopeDescriptionsOf(values['scope-description'], this.usage),
       });
       if (json) printJson(io, toJson(resource));
       else io.out(`created resource ${resource.identifier} (scopes: ${resource.scopes.join(' ')})\n`);
@@ -55,8 +71,8 @@ export const resourceCommands: Noun = {
     },
   },
   update: {
-    usage: 'resource update <uri> [--scope <scope>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
-    summary: "change a registered API: --scope replaces its scopes (give each one it keeps), --ttl its tokens' lifetime, --format their format",
+    usage: 'resource update <uri> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
+    summary: "change a registered API: --scope replaces its scopes (give each one it keeps), --name and --scope-description what the consent page shows (--name \"\" removes it), --ttl its tokens' lifetime, --format their format",
     async run({ args, io, json, services }) {
       const { positionals, values } = parse(args, settings, this.usage);
       const identifier = requirePositional(positionals, 'resource identifier', this.usage);
@@ -66,8 +82,10 @@ export const resourceCommands: Noun = {
         ...(values.scope !== undefined ? { scopes: scopeValues(values.scope) } : {}),
         ...(accessTokenTtl !== undefined ? { accessTokenTtl } : {}),
         ...(tokenFormat !== undefined ? { tokenFormat } : {}),
+        ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
+        ...(values['scope-description'] !== undefined ? { scopeDescriptions: scopeDescriptionsOf(values['scope-description'], this.usage) } : {}),
       };
-      if (Object.keys(changes).length === 0) throw new CliError(`nothing to change: give at least one of --scope, --ttl, --format\nusage: ${this.usage}`, 2);
+      if (Object.keys(changes).length === 0) throw new CliError(`nothing to change: give at least one of --scope, --name, --scope-description, --ttl, --format\nusage: ${this.usage}`, 2);
       const resource = await (await services()).management.resources.update(CLI_CONTEXT, identifier, changes);
       if (json) printJson(io, toJson(resource));
       else io.out(`updated resource ${describe(resource)}\n`);
