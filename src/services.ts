@@ -155,13 +155,14 @@ export async function openServices(config: Config, logger: Logger, options: Open
 
     const mailer = createMailer({ ...config.mail, productName: 'Portcullis', issuer: config.issuer, logger, audit });
     closers.push(() => mailer.close());
+    const { rates, ...switches } = config.selfService;
     const selfService: SelfService = {
       issuer: config.issuer,
-      ...config.selfService,
+      ...switches,
       accounts,
       tokens: new AccountTokens(db.prisma),
       mailer,
-      limits: createSelfServiceLimits({ redis: store.redis, keyPrefix: store.keyPrefix }),
+      limits: createSelfServiceLimits({ redis: store.redis, keyPrefix: store.keyPrefix, rates }),
       audit,
       secureCookies: config.issuerIsHttps,
     };

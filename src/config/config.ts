@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { PRIVATE_RANGES, parseProxyList } from '../http/proxy-trust.ts';
+import type { SelfServiceRates } from '../self-service/self-service-limits.ts';
 import { environmentSchema } from './schema.ts';
 
 export interface Config {
@@ -52,7 +53,7 @@ export interface Config {
   /** The rules every new password meets (accounts/password-policy.ts). */
   readonly passwordPolicy: { readonly minLength: number };
   /** What people may do on their own: sign up, reset a forgotten password; whether sign-in needs a verified address. */
-  readonly selfService: { readonly signup: boolean; readonly passwordReset: boolean; readonly requireVerifiedEmail: boolean };
+  readonly selfService: { readonly signup: boolean; readonly passwordReset: boolean; readonly requireVerifiedEmail: boolean; readonly rates: SelfServiceRates };
   /** Outgoing mail: SMTP, or `.eml` files in `outboxDir` (development only). */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
 }
@@ -183,7 +184,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     registration: { mode: env.REGISTRATION, ratePerHour: env.REGISTRATION_RATE_LIMIT },
     passwordPolicy: { minLength: env.PASSWORD_MIN_LENGTH },
-    selfService: { signup: env.SIGNUP === 'on', passwordReset: env.PASSWORD_RESET === 'on', requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL },
+    selfService: {
+      signup: env.SIGNUP === 'on',
+      passwordReset: env.PASSWORD_RESET === 'on',
+      requireVerifiedEmail: env.REQUIRE_VERIFIED_EMAIL,
+      rates: {
+        signUpsPerAddressPerHour: env.SIGNUP_RATE_LIMIT,
+        mailsPerAddressPerHour: env.MAIL_RATE_LIMIT_PER_ADDRESS,
+        mailsPerRecipientPerHour: env.MAIL_RATE_LIMIT_PER_RECIPIENT,
+        linkUsesPerAddressPer10Minutes: env.LINK_RATE_LIMIT,
+      },
+    },
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `Portcullis <no-reply@${issuerUrl.hostname}>`, outboxDir: resolve(dataDir, 'outbox') },
   });
 }

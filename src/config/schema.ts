@@ -72,6 +72,10 @@ export const environmentSchema = z.object({
   SIGNUP: z.enum(['on', 'off']).default('on'),
   PASSWORD_RESET: z.enum(['on', 'off']).default('on'),
   REQUIRE_VERIFIED_EMAIL: flag(true),
+  SIGNUP_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
+  MAIL_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
+  MAIL_RATE_LIMIT_PER_RECIPIENT: z.coerce.number().int().min(1).default(5),
+  LINK_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
   // Unset: mail is written to DATA_DIR/outbox/ as .eml files (development only).
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   // Unset: "<product name> <no-reply@ISSUER's host>".

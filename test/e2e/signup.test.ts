@@ -222,7 +222,7 @@ describe('sign-up', () => {
 
 describe('sign-up switches', () => {
   test('REQUIRE_VERIFIED_EMAIL=false: a new account signs in at once, and its mail still confirms the address', async () => {
-    const lenient = await startTestServer({ SMTP_URL: smtp.url, REQUIRE_VERIFIED_EMAIL: 'false' });
+    const lenient = await startTestServer({ SMTP_URL: smtp.url, REQUIRE_VERIFIED_EMAIL: 'false', SIGNUP_RATE_LIMIT: '2' });
     try {
       const app = await registerClient(lenient, { client_name: 'Lenient', redirect_uris: [REDIRECT_URI], scope: 'openid email' });
       const browser = new Browser();
@@ -232,6 +232,19 @@ describe('sign-up switches', () => {
       const callback = await consentToCallback(browser, after);
       expect((await userinfoOf(app, await exchange(app, callback, request))).email_verified).toBe(false);
       await mailTo('quick@example.com', /confirm/i);
+
+      // SIGNUP_RATE_LIMIT=2 per address per hour: the third sign-up from here waits.
+      const signUpFrom = async (email: string) => {
+        const other = new Browser();
+        const form = await other.follow((await authorizationRequest(app, { prompt: 'create' })).url.toString());
+        return other.submit(form, /\/signup$/, { email, password: NEW_PASSWORD });
+      };
+      expect((await signUpFrom('second@example.com')).status).toBeLessThan(400);
+      const third = await signUpFrom('third@example.com');
+      expect(third.status).toBe(429);
+      expect(Number(third.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(third.html).toContain('Too many sign-ups from your network');
+      await expect(lenient.services.accounts.resolve('third@example.com')).rejects.toThrow();
     } finally {
       await lenient.close();
     }

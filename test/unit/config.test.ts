@@ -60,7 +60,14 @@ describe('configuration', () => {
   });
 
   test('self-service: sign-up and reset on by default, production needs SMTP for them, and the password minimum is bounded', () => {
-    expect(loadConfig({}).selfService).toEqual({ signup: true, passwordReset: true, requireVerifiedEmail: true });
+    expect(loadConfig({}).selfService).toEqual({
+      signup: true,
+      passwordReset: true,
+      requireVerifiedEmail: true,
+      rates: { signUpsPerAddressPerHour: 10, mailsPerAddressPerHour: 20, mailsPerRecipientPerHour: 5, linkUsesPerAddressPer10Minutes: 30 },
+    });
+    expect(loadConfig({ SIGNUP_RATE_LIMIT: '3', LINK_RATE_LIMIT: '7' }).selfService.rates).toMatchObject({ signUpsPerAddressPerHour: 3, linkUsesPerAddressPer10Minutes: 7 });
+    expect(problemsOf({ MAIL_RATE_LIMIT_PER_RECIPIENT: '0' })[0]).toMatch(/^MAIL_RATE_LIMIT_PER_RECIPIENT/);
     expect(loadConfig({}).passwordPolicy).toEqual({ minLength: 15 });
     const production = { NODE_ENV: 'production', ISSUER: 'https://id.example.com', DATABASE_URL: 'postgresql://db/x', REDIS_URL: 'redis://r', COOKIE_KEYS: 'k'.repeat(32), KEY_ENCRYPTION_KEY: 'e'.repeat(32) };
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^SMTP_URL: required in production while SIGNUP or PASSWORD_RESET is on/)]);
