@@ -3,15 +3,14 @@ import { answerResetRequest, showResetRequest } from '../self-service/password-r
 import { issueCsrfToken } from './csrf.ts';
 import { interactionOf, type InteractionDependencies } from './interaction-state.ts';
 
-const unavailable = (deps: InteractionDependencies): boolean => !deps.selfService?.passwordReset;
-
 /** GET and POST …/password-reset: the reset request form during a sign-in, with a way back to it. */
 export function passwordResetRequest(deps: InteractionDependencies): Middleware {
   return async function askForResetLink(ctx) {
     const interaction = interactionOf(ctx);
-    if (unavailable(deps) || !deps.selfService) return deps.pages.error(ctx, 404, 'Password reset is not available', 'Ask the administrator of this service to reset your password.');
+    const selfService = deps.selfService;
+    if (!selfService?.passwordReset) return deps.pages.error(ctx, 404, 'Password reset is not available', 'Ask the administrator of this service to reset your password.');
     const form = { action: `/interaction/${interaction.uid}/password-reset`, back: `/interaction/${interaction.uid}`, csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies) };
     if (ctx.method === 'GET') return showResetRequest(deps.pages, ctx, form);
-    return answerResetRequest(deps.selfService, deps.pages, deps.logger, ctx, form);
+    return answerResetRequest(selfService, deps.pages, deps.logger, ctx, form);
   };
 }

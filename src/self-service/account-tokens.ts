@@ -62,13 +62,6 @@ export class AccountTokens {
     return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: row.consumedAt !== null };
   }
 
-  /** The account a token of `purpose` would be taken for, without taking it (a form shown before the change). */
-  async liveAccount(token: string, purpose: AccountTokenPurpose): Promise<string | undefined> {
-    if (!TOKEN_SHAPE.test(token)) return undefined;
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, purpose: true, consumedAt: true, expiresAt: true } });
-    return row && row.purpose === purpose && row.consumedAt === null && row.expiresAt > this.#now() ? row.accountId : undefined;
-  }
-
   /** The account whose address a sign-in's verification link confirmed within `withinSeconds`. */
   async verifiedFor(interactionUid: string, withinSeconds: number): Promise<string | undefined> {
     const since = new Date(this.#now().getTime() - withinSeconds * 1000);

@@ -9,7 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { asSentence, pageOnFailure } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 import { requestPasswordReset } from './password-reset.ts';
-import type { SelfService } from './self-service.ts';
+import { mailInBackground, type SelfService } from './self-service.ts';
 
 const EXPIRED = ['This link has expired or is not valid', 'Ask for a new link: it works once and for 30 minutes.'] as const;
 
@@ -53,10 +53,16 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
   router.get('/password-reset', (ctx) => showResetRequest(pages, ctx, { action: '/password-reset', csrf: issueCsrfTokenFor(ctx, '/password-reset', secure) }));
   router.post('/password-reset', form, (ctx) => answerResetRequest(selfService, pages, logger, ctx, { action: '/password-reset', csrf: issueCsrfTokenFor(ctx, '/password-reset', secure) }));
 
+  /** The account an untaken reset token is for, when it is still live. */
+  const resettableAccount = async (token: string) => {
+    const found = await selfService.tokens.peek(token, 'password-reset');
+    const account = found && !found.alreadyUsed ? await selfService.accounts.find(found.accountId) : null;
+    return account && !account.disabled ? account : undefined;
+  };
+
   const showChoose = async (ctx: Context, token: string, status: number, error?: string) => {
-    const accountId = await selfService.tokens.liveAccount(token, 'password-reset');
-    const account = accountId ? await selfService.accounts.find(accountId) : null;
-    if (!account || account.disabled) return pages.error(ctx, 400, ...EXPIRED);
+    const account = await resettableAccount(token);
+    if (!account) return pages.error(ctx, 400, ...EXPIRED);
     await pages.render(ctx, status, 'password-choose', { token, email: account.email, error, minLength: selfService.accounts.passwordPolicy.minLength, csrf: issueCsrfTokenFor(ctx, '/password-reset', secure) });
     return account;
   };
@@ -71,9 +77,8 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
     const fields = formOf(ctx);
     const token = typeof fields.token === 'string' ? fields.token : '';
     const password = typeof fields.password === 'string' ? fields.password : '';
-    const accountId = await selfService.tokens.liveAccount(token, 'password-reset');
-    const account = accountId ? await selfService.accounts.find(accountId) : null;
-    if (!account || account.disabled) return pages.error(ctx, 400, ...EXPIRED);
+    const account = await resettableAccount(token);
+    if (!account) return pages.error(ctx, 400, ...EXPIRED);
     try {
       await selfService.accounts.passwordPolicy.accept(password, { email: account.email });
     } catch (error) {
@@ -86,9 +91,7 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
     // The link came to the mailbox: the address is its owner's.
     if (!account.emailVerified) await selfService.accounts.markEmailVerified(account.id);
     selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.password_reset', target: account.id, address: ctx.ip });
-    void selfService.mailer.send({ to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${selfService.issuer}/password-reset` } }).catch((error: unknown) => {
-      logger.warn({ err: error, accountId: account.id }, 'password changed notice not sent');
-    });
+    mailInBackground(selfService, logger, account.id, { to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${selfService.issuer}/password-reset` } });
     await pages.render(ctx, 200, 'password-changed', {});
   });
   return router;

@@ -1,5 +1,5 @@
 import type { Logger } from '../observability/logger.ts';
-import type { SelfService } from './self-service.ts';
+import { mailInBackground, type SelfService } from './self-service.ts';
 import { TooManyRequestsError } from './self-service-limits.ts';
 
 export const RESET_TTL_SECONDS = 30 * 60;
@@ -23,9 +23,7 @@ export async function requestPasswordReset(deps: SelfService, logger: Logger, em
       await deps.limits.mailTo(account.email);
       const token = await deps.tokens.issue(account.id, 'password-reset', RESET_TTL_SECONDS, { replacing: true });
       deps.audit.recordInBackground({ actor: 'anonymous', action: 'user.password_reset_requested', target: account.id, address: request.address });
-      void deps.mailer.send({ to: account.email, template: 'password-reset', data: { name: account.name ?? '', link: resetLink(deps.issuer, token) } }).catch((error: unknown) => {
-        logger.warn({ err: error, accountId: account.id }, 'password reset mail not sent');
-      });
+      mailInBackground(deps, logger, account.id, { to: account.email, template: 'password-reset', data: { name: account.name ?? '', link: resetLink(deps.issuer, token) } });
     }
   } catch (error) {
     if (!(error instanceof TooManyRequestsError)) throw error;

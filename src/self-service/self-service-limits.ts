@@ -4,7 +4,7 @@ import { addressBucket } from '../limits/address-bucket.ts';
 import { createSharedCounters, type Counter } from '../limits/shared-counters.ts';
 import type { RedisConnection } from '../redis/connection.ts';
 
-/** How much of each self-service action one client address or one mailbox may do, per window. */
+/** How much of each self-service action one client address or one mailbox may do, per window (defaults: config/schema.ts). */
 export interface SelfServiceRates {
   readonly signUpsPerAddressPerHour: number;
   readonly mailsPerRecipientPerHour: number;
@@ -12,13 +12,6 @@ export interface SelfServiceRates {
   /** Verification and reset links opened, reset forms sent: per address per 10 minutes. */
   readonly linkUsesPerAddressPer10Minutes: number;
 }
-
-export const DEFAULT_SELF_SERVICE_RATES: SelfServiceRates = {
-  signUpsPerAddressPerHour: 10,
-  mailsPerRecipientPerHour: 5,
-  mailsPerAddressPerHour: 20,
-  linkUsesPerAddressPer10Minutes: 30,
-};
 
 export class TooManyRequestsError extends AppError {
   override name = 'TooManyRequestsError';
@@ -39,8 +32,8 @@ export interface SelfServiceLimits {
 
 const mailbox = (email: string): string => createHash('sha256').update(email.trim().toLowerCase()).digest('base64url');
 
-export function createSelfServiceLimits(options: { redis: RedisConnection | undefined; keyPrefix: string; rates?: SelfServiceRates }): SelfServiceLimits {
-  const rates = options.rates ?? DEFAULT_SELF_SERVICE_RATES;
+export function createSelfServiceLimits(options: { redis: RedisConnection | undefined; keyPrefix: string; rates: SelfServiceRates }): SelfServiceLimits {
+  const { rates } = options;
   const counters = createSharedCounters(options);
   const signUps = counters.counter('signups-per-address', { points: rates.signUpsPerAddressPerHour, windowSeconds: 3600 });
   const mailsPerRecipient = counters.counter('mails-per-recipient', { points: rates.mailsPerRecipientPerHour, windowSeconds: 3600 });

@@ -1,6 +1,7 @@
 import type { AccountService } from '../accounts/account-service.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import type { Mailer } from '../mail/mailer.ts';
+import type { Mailer, OutgoingMail } from '../mail/mailer.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { AccountTokens } from './account-tokens.ts';
 import type { SelfServiceLimits } from './self-service-limits.ts';
 
@@ -22,3 +23,8 @@ export interface SelfService {
 export const VERIFICATION_TTL_SECONDS = 24 * 3600;
 /** How long after its link is opened a sign-up's own sign-in may continue without the password again. */
 export const RESUME_WINDOW_SECONDS = 15 * 60;
+
+/** Sends without making the page wait (so no answer's timing depends on it); the mailer audits a failure, this logs which account missed its mail. */
+export function mailInBackground(deps: Pick<SelfService, 'mailer'>, logger: Logger, accountId: string, mail: OutgoingMail): void {
+  void deps.mailer.send(mail).catch((error: unknown) => logger.warn({ err: error, accountId, template: mail.template }, 'mail not sent'));
+}
