@@ -1,11 +1,7 @@
 import { jest } from '@jest/globals';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser as Chromium, type Page } from 'playwright-core';
+import type { Browser as Chromium, Page } from 'playwright-core';
+import { describeInChromium, launchChromium, look as lookAt, screenshotFolder } from '../support/chromium.ts';
 import { authorizationRequest, exchange, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
-import { ROOT } from '../support/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
@@ -16,54 +12,21 @@ import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
  * only so that axe can be injected).
  */
 jest.setTimeout(120_000);
-const CHROMIUM = '/usr/bin/chromium';
-const run = existsSync(CHROMIUM) ? describe : describe.skip;
-const SHOTS = join(ROOT, 'screenshots', 'signup');
-const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+let SHOTS: string;
+const look = (page: Page, name: string) => lookAt(page, SHOTS, name);
 
 let smtp: TestSmtp;
 let server: TestServer;
 let client: RegisteredClient;
 let browser: Chromium;
 
-interface AxeViolation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: Array<{ target: string[] }>;
-}
-
-/** Screenshots the page as it is, and at 390 px in dark mode; fails on any serious or critical axe finding in either. */
-async function look(page: Page, name: string): Promise<void> {
-  const findings: string[] = [];
-  for (const [suffix, width, scheme] of [['', 1000, 'light'], ['-narrow-dark', 390, 'dark']] as const) {
-    await page.setViewportSize({ width, height: 760 });
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(SHOTS, `${name}${suffix}.png`), fullPage: true });
-    await page.addScriptTag({ path: AXE });
-    const violations = await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run()).violations;
-    });
-    for (const violation of violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')) {
-      findings.push(`${name} (${scheme}, ${width}px): ${violation.id} ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`);
-    }
-  }
-  await page.setViewportSize({ width: 1000, height: 760 });
-  await page.emulateMedia({ colorScheme: 'light' });
-  expect(findings).toEqual([]);
-}
-
-run('sign-up in Chromium', () => {
+describeInChromium('sign-up in Chromium', () => {
   beforeAll(async () => {
-    await mkdir(SHOTS, { recursive: true });
+    SHOTS = await screenshotFolder('signup');
     smtp = await startTestSmtp();
     server = await startTestServer({ SMTP_URL: smtp.url });
     client = await registerClient(server, { client_name: 'Chromium Demo', redirect_uris: [REDIRECT_URI], scope: 'openid email profile' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();
