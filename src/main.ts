@@ -6,6 +6,7 @@ import { createLogger } from './observability/logger.ts';
 import { startServer } from './server.ts';
 import { startAdminServer } from './admin/admin-server.ts';
 import { openServices } from './services.ts';
+import { runPeriodically } from './housekeeping/periodically.ts';
 
 const config = loadConfigOrExit('portcullis');
 
@@ -40,6 +41,8 @@ const admin = await startAdminServer(services).catch(async (error: NodeJS.ErrnoE
   return listenFailure({ port: config.admin.port, host: config.admin.host, portVariable: 'ADMIN_PORT', hostVariable: 'ADMIN_HOST' })(error);
 });
 const stopPruningAudit = services.audit.startPruning();
+// Mailed links are kept a day past their expiry (a late click is told "already used"), then dropped.
+const stopPruningLinks = runPeriodically(() => services.selfService.tokens.prune(), 3_600_000, (error) => logger.warn({ err: error }, 'pruning mailed links failed'));
 const needingAudience = await clientsNeedingAudience(services.db.sql).catch(() => []);
 if (needingAudience.length > 0) {
   logger.warn(
@@ -61,6 +64,7 @@ const shutdown = async (signal: string) => {
   const force = setTimeout(() => process.exit(1), 10_000);
   force.unref();
   stopPruningAudit();
+  stopPruningLinks();
   await Promise.all([running.close(), admin.close()]);
   await adminSocket?.close();
   await services.close();

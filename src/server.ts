@@ -4,6 +4,8 @@ import { dependencyChecks } from './observability/health.ts';
 import { createLoginThrottle } from './interactions/login-throttle.ts';
 import { createRequestThrottle } from './limits/request-throttle.ts';
 import type { Services } from './services.ts';
+import { createPasskeyAccountRouter } from './passkeys/passkey-account-pages.ts';
+import { createTotpAccountRouter } from './mfa/totp-account-pages.ts';
 
 export type { RunningServer } from './http/listen.ts';
 
@@ -33,10 +35,23 @@ export async function startServer(services: Services, port = services.config.por
       maxTotalLength: config.authorizationRequests.maxTotalLength,
     },
     throttle: createLoginThrottle({ ...config.loginThrottle, redis: store.redis, keyPrefix: store.keyPrefix }),
+    totp: services.totp,
     views: services.views,
     securityEvents: services.securityEvents,
     metrics: services.metrics,
     selfService: services.selfService,
+    passkeys: services.passkeys,
+    accountPage: {
+      store,
+      audit: services.audit,
+      // An account-page session lasts as long as the browser's sign-in may, at most 12 hours.
+      sessionTtlSeconds: Math.min(config.ttl.session, 12 * 3600),
+      security: async (accountId) => ({ totp: await services.totp.summary(accountId), passkeys: await services.passkeys.list(accountId) }),
+      sections: [
+        createTotpAccountRouter({ totp: services.totp, accounts: services.accounts, views: services.views }),
+        createPasskeyAccountRouter({ passkeys: services.passkeys, accounts: services.accounts, views: services.views }),
+      ],
+    },
     logger,
     cookieKeys: services.cookieKeys,
     trustProxy: config.trustProxy,

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type Provider from 'oidc-provider';
 import { AccountRepository, type Account } from './accounts/account-repository.ts';
 import { AccountService } from './accounts/account-service.ts';
@@ -8,6 +9,8 @@ import type { SelfService } from './self-service/self-service.ts';
 import { PasswordPolicy } from './accounts/password-policy.ts';
 import { PasswordHasher } from './accounts/password-hasher.ts';
 import { ClientAdapter } from './adapters/client-adapter.ts';
+import { accountClientRecord } from './account/account-client.ts';
+import { recordSessionBrowsers } from './account/session-browsers.ts';
 import { openArtifactStore, type ArtifactStore } from './adapters/artifact-store.ts';
 import { ClientRegistry, type ClientRecord } from './clients/client-registry.ts';
 import { providerClientValidator } from './clients/provider-validator.ts';
@@ -15,7 +18,7 @@ import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock.ts';
 import { applyMigrations, readMigrations } from './db/migrate.ts';
-import { createViews, type Views } from './pages/views.ts';
+import { createViews, VIEWS_DIR, type Views } from './pages/views.ts';
 import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
@@ -32,11 +35,20 @@ import { clientOperations, type ClientOperations } from './management/client-ope
 import { keyOperations, type KeyOperations } from './management/key-operations.ts';
 import { registrationOperations, type RegistrationOperations } from './management/registration-operations.ts';
 import { auditProviderEvents } from './audit/provider-events.ts';
+import { auditDeviceFlowEvents } from './audit/device-flow-audit.ts';
 import { resourceOperations, type ResourceOperations } from './management/resource-operations.ts';
 import { userOperations, type UserOperations } from './management/user-operations.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { countIssuedTokens } from './observability/provider-metrics.ts';
 import { productManifest } from './version.ts';
+import { createCodeThrottle } from './mfa/code-throttle.ts';
+import { TotpRepository } from './mfa/totp-repository.ts';
+import { TotpService } from './mfa/totp-service.ts';
+import { PasskeyChallenges } from './passkeys/passkey-challenges.ts';
+import { PasskeyRepository } from './passkeys/passkey-repository.ts';
+import { PasskeyService } from './passkeys/passkey-service.ts';
+import { createPasskeyThrottle } from './passkeys/passkey-throttle.ts';
+import { relyingPartyOf } from './passkeys/relying-party.ts';
 
 export interface Management {
   readonly clients: ClientOperations;
@@ -68,6 +80,10 @@ export interface Services {
   readonly securityEvents: SecurityEvents;
   /** Sign-up, email verification and the links mailed for them. */
   readonly selfService: SelfService;
+  /** Two-step verification with an authenticator app (TOTP) and recovery codes. */
+  readonly totp: TotpService;
+  /** Passkeys (WebAuthn): added from the account page, signed in with from the login page. */
+  readonly passkeys: PasskeyService;
   readonly version: string;
   close(): Promise<void>;
 }
@@ -120,7 +136,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
     const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store, new PasswordPolicy(config.passwordPolicy));
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });
-    const views = createViews();
+    const views = createViews(VIEWS_DIR, { overrideDir: config.viewsOverrideDir, brand: config.branding });
     const clients = new ClientRegistry(db.prisma, {
       // The provider is built below with this registry as its client source; validation runs later.
       validator: () => providerClientValidator(keys.provider.current),
@@ -129,6 +145,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       revoker: store,
       production: config.env === 'production',
       adminResource: config.admin.resource,
+      builtIn: [accountClientRecord(config.issuer)],
     });
     const clientAdapter = new ClientAdapter(clients);
     // A new provider is built with every new key set (src/keys/provider-handle.ts).
@@ -149,11 +166,13 @@ export async function openServices(config: Config, logger: Logger, options: Open
       });
       countIssuedTokens(provider, metrics);
       auditProviderEvents(provider, audit);
+      auditDeviceFlowEvents(provider, audit);
+      recordSessionBrowsers(provider, store, config.ttl.session, logger);
       return provider;
     });
     closers.push(() => keys.close());
 
-    const mailer = createMailer({ ...config.mail, productName: 'Portcullis', issuer: config.issuer, logger, audit });
+    const mailer = createMailer({ ...config.mail, overrideDir: config.viewsOverrideDir ? join(config.viewsOverrideDir, 'mail') : undefined, productName: config.branding.productName, issuer: config.issuer, logger, audit });
     closers.push(() => mailer.close());
     const { rates, ...switches } = config.selfService;
     const selfService: SelfService = {
@@ -167,6 +186,13 @@ export async function openServices(config: Config, logger: Logger, options: Open
       secureCookies: config.issuerIsHttps,
     };
 
+    const totp = new TotpService({
+      repository: new TotpRepository(db.prisma, sealer),
+      throttle: createCodeThrottle({ ...config.loginThrottle, redis: store.redis, keyPrefix: store.keyPrefix }),
+      audit,
+      productName: config.branding.productName,
+    });
+
     const management = {
       clients: clientOperations(clients, audit),
       users: userOperations(accounts, audit),
@@ -174,6 +200,20 @@ export async function openServices(config: Config, logger: Logger, options: Open
       keys: keyOperations(keys.service, audit),
       registration: registrationOperations(() => keys.provider.current, audit, { mode: config.registration.mode }),
     };
+
+    const passkeys = new PasskeyService({
+      repository: new PasskeyRepository(db.prisma),
+      challenges: new PasskeyChallenges(store.adapterFor('PasskeyChallenge')),
+      relyingParty: relyingPartyOf(config.issuer),
+      audit,
+      // Failed passkey sign-ins count per address like failed passwords, in counters of their own.
+      throttle: createPasskeyThrottle({
+        redis: store.redis,
+        keyPrefix: store.keyPrefix,
+        maxFailuresPerAddress: config.loginThrottle.maxFailuresPerAddress,
+        windowSeconds: config.loginThrottle.addressWindowSeconds,
+      }),
+    });
 
     return {
       ...{ config, logger, db, store, accounts, clients, resources, views, cookieKeys, close },
@@ -187,6 +227,8 @@ export async function openServices(config: Config, logger: Logger, options: Open
       management,
       securityEvents: createSecurityEvents(audit, metrics),
       selfService,
+      totp,
+      passkeys,
       version: (await productManifest()).version,
     };
   } catch (error) {

@@ -13,6 +13,8 @@ export interface AccountSession {
   readonly amr: readonly string[];
   /** The value every form under `/account` carries in its hidden `csrf` input. */
   readonly csrf: string;
+  /** The provider session (browser sign-in) it came from. */
+  readonly sessionUid?: string | undefined;
 }
 
 export function accountSessionOf(ctx: Context): AccountSession {

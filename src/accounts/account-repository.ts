@@ -128,6 +128,18 @@ export class AccountRepository {
     return account;
   }
 
+  /** A confirmed new address; DuplicateEmailError when another account has taken it meanwhile. */
+  async changeEmail(id: string, email: string): Promise<Account> {
+    try {
+      const account = await this.#prisma.account.update({ where: { id }, data: { email: normalizeEmail(email), emailVerified: true }, select: PUBLIC_FIELDS });
+      await this.#changed(id);
+      return account;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'P2002') throw new DuplicateEmailError();
+      throw error;
+    }
+  }
+
   async markEmailVerified(id: string): Promise<Account> {
     const account = await this.#prisma.account.update({ where: { id }, data: { emailVerified: true }, select: PUBLIC_FIELDS });
     await this.#changed(id);

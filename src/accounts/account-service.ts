@@ -77,6 +77,17 @@ export class AccountService {
     }
   }
 
+  /** Moves the account to an address its owner has just confirmed (the link reached that mailbox). */
+  changeEmail(id: string, email: string): Promise<Account> {
+    return this.#repository.changeEmail(id, validate(newAccountSchema.shape.email, email));
+  }
+
+  /** Whether `password` is the account's current one (the same work as a sign-in, by id). */
+  async checkPassword(id: string, password: string): Promise<boolean> {
+    const account = await this.#repository.findById(id);
+    return account ? (await this.authenticate(account.email, password)) !== null : false;
+  }
+
   markEmailVerified(id: string): Promise<Account> {
     return this.#repository.markEmailVerified(id);
   }

@@ -1,7 +1,7 @@
 import type { Logger } from '../observability/logger.ts';
 import { createRedisConnection, type RedisConnection } from '../redis/connection.ts';
 import { MemoryArtifacts } from './memory-adapter.ts';
-import type { ArtifactAdapter } from './models.ts';
+import type { AdapterPayload, ArtifactAdapter } from './models.ts';
 import { RedisArtifacts } from './redis-adapter.ts';
 
 /** Where oidc-provider's short-lived artifacts live: Redis, or the embedded in-process store. */
@@ -15,6 +15,10 @@ export interface ArtifactStore {
   revokeAccount(accountId: string): Promise<void>;
   /** Destroys every Grant of the account with its tokens and codes; its sessions stay signed in. */
   revokeAccountGrants(accountId: string): Promise<void>;
+  /** What the account's index lists now (its sessions, grants and the like), each with its stored payload. */
+  listAccountArtifacts(accountId: string): Promise<AccountArtifact[]>;
+  /** Destroys one artifact the account's index lists (a Grant with its tokens and codes); false when it lists no such one. */
+  revokeAccountArtifact(accountId: string, ref: string): Promise<boolean>;
   /**
    * Destroys every Grant of the client with its tokens and codes, and every stored artifact of the
    * client without a grant (client credentials tokens, pushed requests, interactions, device codes).
@@ -23,6 +27,13 @@ export interface ArtifactStore {
   revokeClient(clientId: string): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** One artifact of an account: `ref` names it without its id (model and digest), for revoking it later. */
+export interface AccountArtifact {
+  readonly model: string;
+  readonly ref: string;
+  readonly payload: AdapterPayload;
 }
 
 export type ArtifactStoreOptions =
@@ -41,6 +52,8 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
       adapterFor: (model) => artifacts.adapterFor(model),
       revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
       revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
+      listAccountArtifacts: (accountId) => artifacts.listAccountArtifacts(accountId),
+      revokeAccountArtifact: (accountId, ref) => artifacts.revokeAccountArtifact(accountId, ref),
       revokeClient: (clientId) => artifacts.revokeClient(clientId),
       async ping() {
         const answer = await redis.ping();
@@ -53,14 +66,20 @@ export function openArtifactStore(options: ArtifactStoreOptions, logger: Logger)
   }
 
   logger.warn('REDIS_URL is not set: sessions and tokens live in this process only (single instance, lost on restart)');
-  const artifacts = new MemoryArtifacts();
+  return embeddedStore(new MemoryArtifacts(), options.keyPrefix);
+}
+
+/** The embedded store over in-process artifacts (tests give it a store with their own clock). */
+export function embeddedStore(artifacts: MemoryArtifacts, keyPrefix: string): ArtifactStore {
   return {
     kind: 'embedded',
-    keyPrefix: options.keyPrefix,
+    keyPrefix,
     redis: undefined,
     adapterFor: (model) => artifacts.adapterFor(model),
     revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
     revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
+    listAccountArtifacts: async (accountId) => artifacts.listAccountArtifacts(accountId),
+    revokeAccountArtifact: async (accountId, ref) => artifacts.revokeAccountArtifact(accountId, ref),
     revokeClient: (clientId) => artifacts.revokeClient(clientId),
     async ping() {},
     async close() {

@@ -229,6 +229,24 @@ export class MemoryArtifacts {
     revokeIndex(this.store, indexKey('client', clientId));
   }
 
+  listAccountArtifacts(accountId: string): Array<{ model: string; ref: string; payload: AdapterPayload }> {
+    return this.store.indexMembers(indexKey('account', accountId)).flatMap((member) => {
+      const stored = this.store.get<StoredArtifact>(member);
+      const { model } = parseMember(member);
+      return stored ? [{ model, ref: member, payload: deserializePayload(model, undefined, stored.payload, stored.consumed) }] : [];
+    });
+  }
+
+  revokeAccountArtifact(accountId: string, ref: string): boolean {
+    const key = indexKey('account', accountId);
+    if (!this.store.indexMembers(key).includes(ref)) return false;
+    const { model, idDigest } = parseMember(ref);
+    if (model === 'Grant') revokeIndex(this.store, `grant:${idDigest}`);
+    this.store.delete(ref);
+    this.store.removeFromIndex(key, [ref]);
+    return true;
+  }
+
   close(): void {
     this.store.close();
   }

@@ -139,6 +139,26 @@ export class RedisArtifacts {
     await this.revokeIndex(this.keys.index('client', digest(clientId)));
   }
 
+  async listAccountArtifacts(accountId: string): Promise<Array<{ model: string; ref: string; payload: AdapterPayload }>> {
+    const members = await this.redis.zrange(this.keys.index('account', digest(accountId)), String(epochSeconds()), '+inf', 'BYSCORE');
+    const stored = await Promise.all(members.map((member) => this.redis.hmget(this.#keyOf(member), 'payload', 'consumed')));
+    return members.flatMap((member, index) => {
+      const [json, consumed] = stored[index] ?? [];
+      const { model } = parseMember(member);
+      return json ? [{ model, ref: member, payload: deserializePayload(model, undefined, json, consumed) }] : [];
+    });
+  }
+
+  async revokeAccountArtifact(accountId: string, ref: string): Promise<boolean> {
+    const indexKey = this.keys.index('account', digest(accountId));
+    if ((await this.redis.zscore(indexKey, ref)) === null) return false;
+    const { model, idDigest } = parseMember(ref);
+    if (model === 'Grant') await this.revokeIndex(this.keys.index('grant', idDigest));
+    await this.#deleteKeys([this.#keyOf(ref)]);
+    await this.redis.zrem(indexKey, ref);
+    return true;
+  }
+
   /**
    * Deletes every artifact an index lists (a Grant with everything in its own grant index first),
    * a page at a time, removing from the index only what was deleted: after a failure half-way the

@@ -2,6 +2,7 @@ import type { Prisma, PrismaClient } from '../generated/prisma/client.ts';
 import type { KeysetPosition, Page, PageRequest } from '../db/keyset.ts';
 import type { Logger } from '../observability/logger.ts';
 import { AppError } from '../errors/app-error.ts';
+import { runPeriodically } from '../housekeeping/periodically.ts';
 
 /** Who did it: `client:<id>` (admin API), `cli`, `user:<id>`, `anonymous` or `system`. */
 export type Actor = string;
@@ -111,10 +112,6 @@ export class AuditLog {
 
   /** Prunes now and then every `intervalMs` (hourly by default); returns a stop function. */
   startPruning(intervalMs = 3_600_000): () => void {
-    const run = () => void this.prune().catch((error: unknown) => this.#logger.warn({ err: error }, 'audit pruning failed'));
-    run();
-    const timer = setInterval(run, intervalMs);
-    timer.unref();
-    return () => clearInterval(timer);
+    return runPeriodically(() => this.prune(), intervalMs, (error) => this.#logger.warn({ err: error }, 'audit pruning failed'));
   }
 }

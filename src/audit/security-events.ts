@@ -11,6 +11,8 @@ export interface LoginEvent {
   readonly email?: string | undefined;
   /** Why a sign-in was refused before the password was checked. */
   readonly reason?: string | undefined;
+  /** How the person signed in when it was not with a password (`passkey`). */
+  readonly method?: string | undefined;
 }
 
 /** Security events that several features emit: counted in metrics and written to the audit trail. */
@@ -30,7 +32,7 @@ export function createSecurityEvents(audit: AuditLog, metrics: Metrics): Securit
         target: event.accountId ?? event.email?.trim().toLowerCase().slice(0, 320),
         address: event.address,
         outcome: event.outcome === 'success' ? 'success' : 'failure',
-        detail: { client_id: event.clientId, reason: event.reason },
+        detail: { client_id: event.clientId, reason: event.reason, method: event.method },
       });
     },
   };

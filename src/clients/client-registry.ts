@@ -48,6 +48,8 @@ export interface ClientRegistryOptions {
   readonly production?: boolean | undefined;
   /** The admin API's resource identifier: only admin clients may name it. */
   readonly adminResource?: string | undefined;
+  /** Clients Portcullis itself runs (the account page): found like any other, never changed or deleted by an admin. */
+  readonly builtIn?: readonly ClientRecord[] | undefined;
 }
 
 /** 128 random bits, base64url, never starting with "-" (it would read as an option on a command line). */
@@ -95,10 +97,16 @@ export class ClientRegistry {
   readonly #prisma: PrismaClient;
   readonly #options: ClientRegistryOptions;
   readonly #lastUseWrites = new Map<string, number>();
+  readonly #builtIn: ReadonlyMap<string, ClientRecord>;
 
   constructor(prisma: PrismaClient, options: ClientRegistryOptions) {
     this.#prisma = prisma;
     this.#options = options;
+    this.#builtIn = new Map((options.builtIn ?? []).map((record) => [record.metadata.client_id, record]));
+  }
+
+  #refuseBuiltIn(clientId: unknown): void {
+    if (typeof clientId === 'string' && this.#builtIn.has(clientId)) throw new InvalidClientMetadataError(`client_id ${clientId} is reserved for Portcullis itself`);
   }
 
   /** Problems with `metadata` that are refused in production and only reported in development. */
@@ -114,6 +122,7 @@ export class ClientRegistry {
     const metadata = asObject(input, 'client metadata');
     for (const field of SERVER_MANAGED) delete metadata[field];
     metadata.client_id = validClientId(metadata.client_id ?? generateClientId());
+    this.#refuseBuiltIn(metadata.client_id);
     const { normalized, secret } = await this.#prepare(metadata, { keepSecretHash: undefined });
     const stored = await this.#prisma.client.createMany({
       data: [{ clientId: normalized.client_id, metadata: normalized as Prisma.InputJsonObject, secretHash: secret.hash ?? null }],
@@ -131,6 +140,7 @@ export class ClientRegistry {
    * loses its secret. Taking away a scope or an API revokes the client's grants and tokens.
    */
   async update(clientId: string, patchInput: unknown): Promise<RegistrationResponse> {
+    this.#refuseBuiltIn(clientId);
     const current = await this.#load(clientId);
     if (!current) throw new ClientNotFoundError(`no client ${clientId}`);
     const patch = asObject(patchInput, 'client metadata patch');
@@ -158,6 +168,7 @@ export class ClientRegistry {
     if (!Number.isInteger(previousSecretValidFor) || previousSecretValidFor < 0 || previousSecretValidFor > MAX_SECRET_OVERLAP_SECONDS) {
       throw new AppError('invalid_input', `previous_secret_valid_for must be a whole number of seconds from 0 to ${MAX_SECRET_OVERLAP_SECONDS}`, { fields: [{ pointer: '/previous_secret_valid_for', message: 'out of range' }] });
     }
+    this.#refuseBuiltIn(clientId);
     const current = await this.#load(clientId);
     if (!current) throw new ClientNotFoundError(`no client ${clientId}`);
     if (!current.secretHash) throw new InvalidClientMetadataError(`client ${clientId} is public and has no secret`);
@@ -196,6 +207,8 @@ export class ClientRegistry {
 
   /** The registration for `clientId`, cached; dropped on every instance when it changes. */
   async find(clientId: string): Promise<ClientRecord | undefined> {
+    const builtIn = this.#builtIn.get(clientId);
+    if (builtIn) return builtIn;
     const cache = this.#options.cache;
     return cache ? cache.get(clientId, (key) => this.#load(key)) : this.#load(clientId);
   }
@@ -206,6 +219,7 @@ export class ClientRegistry {
    * is kept only as a hash; on an update it hands back the stored hash, which is kept as it is.
    */
   async saveRegistered(clientId: string, payload: Record<string, unknown>): Promise<void> {
+    this.#refuseBuiltIn(clientId);
     const { client_secret: secret, client_secret_expires_at: _never, client_id_issued_at: _issued, registration_access_token: _token, registration_client_uri: _uri, ...rest } = payload;
     const current = await this.#load(clientId);
     const secretHash = typeof secret !== 'string' ? null : secret === current?.secretHash ? secret : hashClientSecret(secret);
@@ -242,6 +256,7 @@ export class ClientRegistry {
 
   /** Deletes a client and revokes every grant and token it was issued, so re-creating its id revives nothing. */
   async delete(clientId: string): Promise<void> {
+    this.#refuseBuiltIn(clientId);
     const { count } = await this.#prisma.client.deleteMany({ where: { clientId } });
     if (count === 0) throw new ClientNotFoundError(`no client ${clientId}`);
     await this.#changed(clientId);

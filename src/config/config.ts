@@ -54,8 +54,21 @@ export interface Config {
   readonly passwordPolicy: { readonly minLength: number };
   /** What people may do on their own: sign up, reset a forgotten password; whether sign-in needs a verified address. */
   readonly selfService: { readonly signup: boolean; readonly passwordReset: boolean; readonly requireVerifiedEmail: boolean; readonly rates: SelfServiceRates };
+  /** The device authorization grant (RFC 8628): device code lifetime, the `interval` clients poll at, wrong user codes allowed per address per 10 minutes. */
+  readonly deviceFlow: { readonly enabled: boolean; readonly codeTtl: number; readonly pollIntervalSeconds: number; readonly wrongCodesPerAddressPer10Minutes: number };
   /** Outgoing mail: SMTP, or `.eml` files in `outboxDir` (development only). */
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string; readonly outboxDir: string };
+  /** What every page and mail shows of the operator's brand. */
+  readonly branding: Branding;
+  /** Templates that replace views/ ones of the same name; undefined: Portcullis's own only. */
+  readonly viewsOverrideDir: string | undefined;
+}
+
+export interface Branding {
+  readonly productName: string;
+  readonly logoUrl: string | undefined;
+  readonly accentColor: string;
+  readonly supportUrl: string | undefined;
 }
 
 /** The sign-in limits (F5): see interactions/login-throttle.ts. */
@@ -195,7 +208,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
         linkUsesPerAddressPer10Minutes: env.LINK_RATE_LIMIT,
       },
     },
-    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `Portcullis <no-reply@${issuerUrl.hostname}>`, outboxDir: resolve(dataDir, 'outbox') },
+    deviceFlow: {
+      enabled: env.DEVICE_FLOW === 'on',
+      codeTtl: env.DEVICE_CODE_TTL,
+      pollIntervalSeconds: env.DEVICE_POLL_INTERVAL,
+      wrongCodesPerAddressPer10Minutes: env.DEVICE_CODE_RATE_LIMIT,
+    },
+    mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `${env.PRODUCT_NAME} <no-reply@${issuerUrl.hostname}>`, outboxDir: resolve(dataDir, 'outbox') },
+    branding: { productName: env.PRODUCT_NAME, logoUrl: env.LOGO_URL, accentColor: env.ACCENT_COLOR, supportUrl: env.SUPPORT_URL },
+    viewsOverrideDir: env.VIEWS_OVERRIDE_DIR ? resolve(env.VIEWS_OVERRIDE_DIR) : undefined,
   });
 }
 

@@ -76,10 +76,22 @@ export const environmentSchema = z.object({
   MAIL_RATE_LIMIT_PER_ADDRESS: z.coerce.number().int().min(1).default(20),
   MAIL_RATE_LIMIT_PER_RECIPIENT: z.coerce.number().int().min(1).default(5),
   LINK_RATE_LIMIT: z.coerce.number().int().min(1).default(30),
+  DEVICE_FLOW: z.enum(['on', 'off']).default('on'),
+  // At most a day: expired codes are remembered a while past it, and without Redis each is a timer.
+  DEVICE_CODE_TTL: z.coerce.number().int().positive().max(DAY).default(600),
+  DEVICE_POLL_INTERVAL: z.coerce.number().int().min(1).max(60).default(5),
+  DEVICE_CODE_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
   // Unset: mail is written to DATA_DIR/outbox/ as .eml files (development only).
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   // Unset: "<product name> <no-reply@ISSUER's host>".
   MAIL_FROM: z.string().min(3).max(320).optional(),
+  // Branding of every page and mail (docs/branding.md).
+  PRODUCT_NAME: z.string().trim().min(1).max(60).regex(/^[^<>"&\p{Cc}]+$/u, 'no <, >, ", & or control characters').default('Portcullis'),
+  LOGO_URL: z.string().regex(/^(https:\/\/[^\s"'<>]+|\/[^\s"'<>/][^\s"'<>]*)$/, 'an https:// URL or a path on the issuer such as /brand/logo.svg').optional(),
+  ACCENT_COLOR: z.string().regex(/^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/, 'a hex colour such as #3b5bdb').default('#3b5bdb'),
+  SUPPORT_URL: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
+  // A folder whose templates (same names as views/) replace Portcullis's own, one by one.
+  VIEWS_OVERRIDE_DIR: z.string().min(1).optional(),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -5,6 +5,7 @@ import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import { createInteractionRouter } from '../interactions/interaction-router.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
+import type { TotpService } from '../mfa/totp-service.ts';
 import type { Views } from '../pages/views.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 import { addHealthRoutes, type HealthCheck } from '../observability/health.ts';
@@ -25,6 +26,13 @@ import { securityHeaders } from './security-headers.ts';
 import type { SelfService } from '../self-service/self-service.ts';
 import { createVerifyEmailRouter } from '../self-service/verify-email-page.ts';
 import { createPasswordResetRouter } from '../self-service/password-reset-pages.ts';
+import { createAssetRouter } from '../passkeys/assets.ts';
+import type { PasskeyService } from '../passkeys/passkey-service.ts';
+import { createAccountPages } from '../account/account-router.ts';
+import type { AccountPageDependencies } from '../account/account-context.ts';
+import { AccountSessions } from '../account/account-sessions.ts';
+import { accountSignIn } from '../account/account-sign-in.ts';
+import { createInteractionPages } from '../interactions/pages.ts';
 
 export interface AppDependencies {
   readonly issuer: string;
@@ -37,6 +45,8 @@ export interface AppDependencies {
   /** Registered APIs, for the words the consent page shows. */
   readonly resources: Pick<ResourceRegistry, 'find'>;
   readonly throttle: LoginThrottle;
+  /** The code step after the password, for accounts with an authenticator app. */
+  readonly totp: Pick<TotpService, 'isEnrolled' | 'checkCode'>;
   readonly authorizationThrottle: RequestThrottle;
   readonly registrationThrottle?: RequestThrottle | undefined;
   readonly authorizationLimits: SizeLimits;
@@ -51,15 +61,28 @@ export interface AppDependencies {
   readonly metrics?: Metrics | undefined;
   /** Sign-up and email verification; undefined: not offered. */
   readonly selfService?: SelfService | undefined;
+  /** Signing in with a passkey from the login page; undefined: not offered. */
+  readonly passkeys?: PasskeyService | undefined;
+  /** The account page (`/account`): where it keeps its sessions and lists an account's grants and sessions. */
+  readonly accountPage?: AccountPageSetup | undefined;
 }
 
-const PROVIDER_ROUTES = new Set(['/auth', '/token', '/token/introspection', '/token/revocation', '/me', '/jwks', '/request', '/session/end', '/session/end/confirm', '/session/end/success', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/reg']);
+export interface AccountPageSetup {
+  readonly store: AccountPageDependencies['store'];
+  readonly audit: AccountPageDependencies['audit'];
+  readonly sessionTtlSeconds: number;
+  readonly security: AccountPageDependencies['security'];
+  readonly sections: readonly Router[];
+}
+
+const PROVIDER_ROUTES = new Set(['/auth', '/token', '/token/introspection', '/token/revocation', '/me', '/jwks', '/request', '/session/end', '/session/end/confirm', '/session/end/success', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/reg', '/device/auth', '/device']);
 
 /** A bounded route label: the router's template, a known provider path, or undefined ("other"). */
 function publicRouteOf(ctx: { path: string; _matchedRoute?: string | RegExp }): string | undefined {
   if (typeof ctx._matchedRoute === 'string') return ctx._matchedRoute;
   const path = ctx.path.toLowerCase().replace(/\/+$/, '');
   if (PROVIDER_ROUTES.has(path)) return path;
+  if (path.startsWith('/device/')) return '/device/:uid';
   return path.startsWith('/reg/') ? '/reg/:client_id' : undefined;
 }
 
@@ -92,11 +115,13 @@ export function createApp(deps: AppDependencies): Koa {
     clients: deps.clients,
     resources: deps.resources,
     throttle: deps.throttle,
+    totp: deps.totp,
     views: deps.views,
     logger: deps.logger.child({ component: 'interaction' }),
     secureCookies: secure,
     securityEvents: deps.securityEvents,
     selfService: deps.selfService,
+    passkeys: deps.passkeys,
   });
 
   app.use(assignRequestId());
@@ -109,12 +134,37 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(onlyUnder('/interaction/', interactions.routes(), interactions.allowedMethods()));
+  app.use(onlyUnder('/assets/', createAssetRouter().routes()));
   if (deps.selfService) {
     const verifyEmail = createVerifyEmailRouter({ selfService: deps.selfService, provider: deps.provider, views: deps.views, logger: deps.logger.child({ component: 'self-service' }) });
     app.use(onlyUnder('/verify-email', verifyEmail.routes(), verifyEmail.allowedMethods()));
     const passwordReset = createPasswordResetRouter({ selfService: deps.selfService, views: deps.views, logger: deps.logger.child({ component: 'self-service' }) });
     app.use(onlyUnder('/password-reset', passwordReset.routes(), passwordReset.allowedMethods()));
   }
+  if (deps.selfService && deps.accountPage) app.use(accountPages(deps, deps.selfService, deps.accountPage));
   app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;
+}
+
+function accountPages(deps: AppDependencies, selfService: SelfService, setup: AccountPageSetup) {
+  const sessions = new AccountSessions(setup.store, setup.sessionTtlSeconds);
+  return createAccountPages({
+    issuer: deps.issuer,
+    provider: deps.provider,
+    accounts: deps.accounts,
+    store: setup.store,
+    clients: deps.clients,
+    resources: deps.resources,
+    throttle: deps.throttle,
+    selfService,
+    sessions,
+    signIn: accountSignIn({ issuer: deps.issuer, provider: deps.provider, sessions, secureCookies: deps.issuerIsHttps }),
+    pages: createInteractionPages(deps.views),
+    audit: setup.audit,
+    logger: deps.logger.child({ component: 'account' }),
+    secureCookies: deps.issuerIsHttps,
+    security: setup.security,
+    views: deps.views,
+    sections: setup.sections,
+  });
 }

@@ -1,4 +1,5 @@
 import type { Context, Middleware } from 'koa';
+import { PROVIDER_COOKIE_NAMES } from '../oidc/cookie-names.ts';
 import { describeScope } from '../oidc/scopes.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
@@ -22,6 +23,7 @@ export async function showConsent(deps: InteractionDependencies, ctx: Context, i
   );
   await deps.pages.render(ctx, 200, 'consent', {
     uid: interaction.uid,
+    canSwitchAccount: typeof interaction.params.redirect_uri === 'string',
     csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
     clientName: await clientNameOf(deps, interaction.params.client_id),
     email: account?.email ?? '',
@@ -31,23 +33,54 @@ export async function showConsent(deps: InteractionDependencies, ctx: Context, i
   });
 }
 
-/** "Allow": grants what the consent prompt asked for, within the client's `scope`. */
+/** Grants what the consent prompt asked for, within the client's `scope`, and goes on with the flow. */
+export async function grantAskedFor(deps: InteractionDependencies, ctx: Context, interaction: Interaction): Promise<void> {
+  const accountId = interaction.session?.accountId;
+  if (interaction.prompt.name !== 'consent' || !accountId) {
+    return deps.pages.error(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
+  }
+  const prompt = await consentPromptOf(deps, interaction);
+  const { Grant } = deps.provider.current;
+  const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId: String(interaction.params.client_id) });
+  if (!grant) return deps.pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
+  if (prompt.missingOIDCScope.length > 0) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
+  if (prompt.missingOIDCClaims.length > 0) grant.addOIDCClaims(prompt.missingOIDCClaims);
+  for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
+  const grantId = await grant.save();
+  return finishInteraction(deps, ctx, { consent: { grantId } });
+}
+
+/** "Allow". */
 export function confirmConsent(deps: InteractionDependencies): Middleware {
   return async function grantConsent(ctx) {
+    return grantAskedFor(deps, ctx, interactionOf(ctx));
+  };
+}
+
+// Parameters a fresh request must not inherit: it asks for a new sign-in instead.
+const NOT_REPEATED = new Set(['prompt', 'max_age', 'id_token_hint', 'login_hint']);
+
+/**
+ * "Not you?": this browser's sign-in ends, and the same authorization request starts again with
+ * `prompt=login`, so that someone else signs in.
+ */
+export function switchAccount(deps: InteractionDependencies): Middleware {
+  return async function signInAsSomeoneElse(ctx) {
     const interaction = interactionOf(ctx);
-    const accountId = interaction.session?.accountId;
-    if (interaction.prompt.name !== 'consent' || !accountId) {
-      return deps.pages.error(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
+    if (interaction.prompt.name !== 'consent' || typeof interaction.params.redirect_uri !== 'string') {
+      return deps.pages.error(ctx, 400, 'Nothing to switch', 'Go back to the application and try again.');
     }
-    const prompt = await consentPromptOf(deps, interaction);
-    const { Grant } = deps.provider.current;
-    const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId: String(interaction.params.client_id) });
-    if (!grant) return deps.pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
-    if (prompt.missingOIDCScope.length > 0) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
-    if (prompt.missingOIDCClaims.length > 0) grant.addOIDCClaims(prompt.missingOIDCClaims);
-    for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
-    const grantId = await grant.save();
-    return finishInteraction(deps, ctx, { consent: { grantId } });
+    const again = new URL('http://localhost/auth');
+    for (const [name, value] of Object.entries(interaction.params)) {
+      if (typeof value === 'string' && !NOT_REPEATED.has(name)) again.searchParams.set(name, value);
+    }
+    again.searchParams.set('prompt', 'login');
+    const sessionId = ctx.cookies.get(PROVIDER_COOKIE_NAMES.session, { signed: true });
+    const session = sessionId ? await deps.provider.current.Session.find(sessionId) : undefined;
+    if (session) await session.destroy();
+    ctx.status = 303;
+    ctx.set('cache-control', 'no-store');
+    ctx.redirect(`${again.pathname}${again.search}`);
   };
 }
 

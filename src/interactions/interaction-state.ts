@@ -10,6 +10,8 @@ import type { Logger } from '../observability/logger.ts';
 import type { LoginThrottle } from './login-throttle.ts';
 import type { InteractionPages } from './pages.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
+import type { TotpService } from '../mfa/totp-service.ts';
+import type { PasskeyService } from '../passkeys/passkey-service.ts';
 
 export interface InteractionDependencies {
   /** Asked for `current` on every use: the provider is replaced when the signing keys change. */
@@ -19,6 +21,8 @@ export interface InteractionDependencies {
   /** Registered APIs, for the words the consent page shows. */
   readonly resources: Pick<ResourceRegistry, 'find'>;
   readonly throttle: LoginThrottle;
+  /** The second step after the password, for accounts with an authenticator app. */
+  readonly totp: Pick<TotpService, 'isEnrolled' | 'checkCode'>;
   readonly pages: InteractionPages;
   readonly logger: Logger;
   readonly secureCookies: boolean;
@@ -26,6 +30,8 @@ export interface InteractionDependencies {
   readonly securityEvents?: SecurityEvents | undefined;
   /** Sign-up and email verification; undefined: neither is offered. */
   readonly selfService?: SelfService | undefined;
+  /** Signing in with a passkey; undefined: not offered. */
+  readonly passkeys?: PasskeyService | undefined;
 }
 
 export type Interaction = Awaited<ReturnType<Provider['interactionDetails']>>;
@@ -82,12 +88,19 @@ export async function clientNameOf({ provider }: InteractionDependencies, client
   return client?.clientName ?? (typeof clientId === 'string' ? clientId : 'the application');
 }
 
+/** Hands the step's result to oidc-provider; returns where the browser goes on with the authorization flow. */
+export async function storeInteractionResult({ provider }: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<string> {
+  // Each step's result stands alone, except within one authorization request: `prompt=create`,
+  // once answered by a sign-up, stays answered, and a consent keeps the sign-in that came just
+  // before it (otherwise `prompt=login` would ask for the password again after every consent).
+  const last = (interactionOf(ctx).lastSubmission ?? {}) as { create?: unknown; login?: unknown };
+  const carried = 'error' in result ? {} : { ...(last.create ? { create: last.create } : {}), ...(result.consent && last.login ? { login: last.login } : {}) };
+  return provider.current.interactionResult(ctx.req, ctx.res, { ...carried, ...result } as typeof result, { mergeWithLastSubmission: false });
+}
+
 /** Hands the step's result to oidc-provider and sends the browser back to the authorization flow. */
-export async function finishInteraction({ provider }: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
-  // Each step's result stands alone (no earlier login is replayed), except that `prompt=create`,
-  // once answered by a sign-up, stays answered for the rest of this authorization request.
-  const created = (interactionOf(ctx).lastSubmission as { create?: unknown } | undefined)?.create;
-  const redirectTo = await provider.current.interactionResult(ctx.req, ctx.res, created && !('error' in result) ? { create: created, ...result } : result, { mergeWithLastSubmission: false });
+export async function finishInteraction(deps: InteractionDependencies, ctx: Context, result: Parameters<Provider['interactionResult']>[2]): Promise<void> {
+  const redirectTo = await storeInteractionResult(deps, ctx, result);
   ctx.status = 303;
   ctx.set('cache-control', 'no-store');
   ctx.redirect(redirectTo);

@@ -4,6 +4,11 @@ import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import type { LoginRefusal } from './login-throttle.ts';
+import { PAGE_CSP_WITH_OWN_SCRIPTS } from '../pages/page-policy.ts';
+import { passkeyScripts } from '../passkeys/assets.ts';
+import { askForSecondFactor, showSecondFactorNeeded } from './second-factor-step.ts';
+import { signInResult } from './sign-in-result.ts';
+import { asksForMultiFactor } from '../mfa/multi-factor-request.ts';
 
 const INVALID_CREDENTIALS = 'Incorrect email or password.';
 
@@ -28,7 +33,9 @@ export async function showLogin(
     error: extra.error,
     signup: deps.selfService?.signup === true,
     passwordReset: deps.selfService?.passwordReset === true,
-  });
+    // The passkey button is shown by its script: without JavaScript the page is the password form.
+    passkeyScripts: deps.passkeys ? await passkeyScripts() : undefined,
+  }, deps.passkeys ? { csp: PAGE_CSP_WITH_OWN_SCRIPTS } : {});
 }
 
 /**
@@ -71,8 +78,10 @@ export function submitLogin(deps: InteractionDependencies): Middleware {
         clientName: await clientNameOf(deps, client),
       });
     }
+    if (await deps.totp.isEnrolled(account.id)) return askForSecondFactor(deps, ctx, interaction, account.id);
+    if (asksForMultiFactor(interaction.params.acr_values)) return showSecondFactorNeeded(deps, ctx, interaction, account.id);
     deps.logger.info({ event: 'login.success', sub: account.id, client }, 'login succeeded');
     deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId: account.id });
-    return finishInteraction(deps, ctx, { login: { accountId: account.id, amr: ['pwd'] } });
+    return finishInteraction(deps, ctx, signInResult(account.id, ['pwd'], interaction.params.acr_values));
   };
 }

@@ -10,17 +10,18 @@ const HTML_SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/** How an interaction step answers with a page: never cached, never framed, no script. */
+/** How an interaction step answers with a page: never cached, never framed, no script unless `csp` allows ours. */
 export interface InteractionPages {
-  render(ctx: Context, status: number, view: string, data: Record<string, unknown>): Promise<void>;
+  render(ctx: Context, status: number, view: string, data: Record<string, unknown>, options?: { csp?: string }): Promise<void>;
   error(ctx: Context, status: number, heading: string, message: string): Promise<void>;
 }
 
 export function createInteractionPages(views: Views): InteractionPages {
   return {
-    async render(ctx, status, view, data) {
+    async render(ctx, status, view, data, options = {}) {
       const html = await views.render(view, data);
       ctx.set(HTML_SECURITY_HEADERS);
+      if (options.csp) ctx.set('content-security-policy', options.csp);
       ctx.status = status;
       ctx.type = 'html';
       ctx.body = html;

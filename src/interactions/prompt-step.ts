@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { narrowScope } from '../clients/client-record.ts';
-import { showConsent } from './consent-step.ts';
+import { isFirstPartyClient } from '../account/account-client.ts';
+import { grantAskedFor, showConsent } from './consent-step.ts';
 import { allowedScopesFor, interactionOf, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
 import { showSignup } from './signup-step.ts';
@@ -28,6 +29,8 @@ export function showPrompt(deps: InteractionDependencies): Middleware {
     const interaction = interactionOf(ctx);
     if (interaction.prompt.name === 'login') return showLogin(deps, ctx, interaction, 200);
     if (interaction.prompt.name === 'create') return showSignup(deps, ctx, interaction, 200);
+    // The account page is Portcullis's own: a person is not asked to let it use their account.
+    if (interaction.prompt.name === 'consent' && isFirstPartyClient(interaction.params.client_id)) return grantAskedFor(deps, ctx, interaction);
     if (interaction.prompt.name === 'consent') return showConsent(deps, ctx, interaction);
     return deps.pages.error(ctx, 400, 'Unsupported step', 'This sign-in step is not supported.');
   };

@@ -12,9 +12,10 @@ export const MULTI_FACTOR_ACRS: ReadonlySet<string> = new Set([ACR_MULTI_FACTOR,
 
 export type AuthenticationMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa';
 
-export interface SignInResult {
-  readonly login: { readonly accountId: string; readonly amr: AuthenticationMethod[]; readonly acr: string };
-}
+// A type alias, not an interface: oidc-provider's InteractionResults has an index signature.
+export type SignInResult = {
+  login: { accountId: string; amr: AuthenticationMethod[]; acr: string };
+};
 
 /**
  * `mfa` joins `amr` when two factors were used or when the one factor was a user-verified passkey

@@ -11,6 +11,7 @@ import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
+import { signInResult } from './sign-in-result.ts';
 
 type SignupForm = { email?: string; name?: string; error?: string; focus?: 'email' | 'password' | 'name' };
 
@@ -99,7 +100,7 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
 
 /** The result that signs the new account in; a `prompt=create` request also learns its prompt was answered. */
 const signedUpResult = (interaction: Interaction, accountId: string) => ({
-  login: { accountId, amr: ['pwd'] },
+  ...signInResult(accountId, ['pwd'], interaction.params.acr_values),
   ...(interaction.prompt.name === 'create' ? { create: { accountId } } : {}),
 });
 
@@ -117,6 +118,8 @@ export function continueAfterVerification(deps: InteractionDependencies): Middle
     const verified = binding?.uid === interaction.uid ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
     const account = verified && verified === binding?.accountId ? await selfService.accounts.find(verified) : null;
     if (!account || account.disabled || !account.emailVerified) return showLogin(deps, ctx, interaction, 200);
+    // An account that turned on two-step verification since signs in with its code, as usual.
+    if (await deps.totp.isEnrolled(account.id)) return showLogin(deps, ctx, interaction, 200);
     clearSignupBinding(ctx);
     return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
   };

@@ -3,6 +3,7 @@ import type { Eta } from 'eta';
 import type { MailTemplate } from './mailer.ts';
 import { displayData } from './mail-data.ts';
 import { SUBJECTS } from './strings.ts';
+import { readingOverrides } from '../pages/views.ts';
 
 export const MAIL_VIEWS_DIR = fileURLToPath(new URL('../../views/mail/', import.meta.url));
 
@@ -27,11 +28,11 @@ const issuerName = (issuer: string): string => {
  * Two engines over the same folder: HTML with every `<%= %>` value escaped, text with none (a
  * text body shows `<` as it is). Eta is loaded on the first mail, not at start (idle memory).
  */
-export function createMailRenderer({ viewsDir = MAIL_VIEWS_DIR, productName, issuer }: { viewsDir?: string | undefined; productName: string; issuer: string }): MailRenderer {
+export function createMailRenderer({ viewsDir = MAIL_VIEWS_DIR, overrideDir, productName, issuer }: { viewsDir?: string | undefined; overrideDir?: string | undefined; productName: string; issuer: string }): MailRenderer {
   let engines: Promise<{ html: Eta; text: Eta }> | undefined;
   const load = async () => {
     const { Eta } = await import('eta');
-    const engine = (autoEscape: boolean) => new Eta({ views: viewsDir, autoEscape, cache: true, autoTrim: false });
+    const engine = (autoEscape: boolean) => readingOverrides(new Eta({ views: viewsDir, autoEscape, cache: true, autoTrim: false }), viewsDir, overrideDir);
     return { html: engine(true), text: engine(false) };
   };
   const shared = { productName, issuerName: issuerName(issuer) };

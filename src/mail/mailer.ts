@@ -11,7 +11,7 @@ import { createSmtpDelivery } from './smtp-delivery.ts';
 
 export { MailNotSentError } from './mail-not-sent-error.ts';
 
-export type MailTemplate = 'verify-email' | 'signup-existing-account' | 'password-reset' | 'password-changed' | 'email-change';
+export type MailTemplate = 'verify-email' | 'signup-existing-account' | 'password-reset' | 'password-changed' | 'email-change' | 'email-changed';
 
 export interface OutgoingMail {
   readonly to: string;
@@ -47,6 +47,8 @@ export interface MailerOptions {
   readonly attemptTimeoutMs?: number;
   /** Where templates live (default: the repository's views/mail/). */
   readonly viewsDir?: string;
+  /** Mail templates that replace ours of the same name (VIEWS_OVERRIDE_DIR/mail). */
+  readonly overrideDir?: string | undefined;
 }
 
 /**
@@ -60,7 +62,7 @@ export function createMailer(options: MailerOptions): Mailer {
   const deadlineMs = options.deadlineMs ?? 8000;
   const attempts = Math.max(1, options.attempts ?? 3);
   const attemptTimeoutMs = Math.min(options.attemptTimeoutMs ?? 4000, deadlineMs);
-  const renderer = createMailRenderer({ viewsDir: options.viewsDir, productName: options.productName, issuer: options.issuer });
+  const renderer = createMailRenderer({ viewsDir: options.viewsDir, overrideDir: options.overrideDir, productName: options.productName, issuer: options.issuer });
   const delivery: Delivery = options.smtpUrl
     ? createSmtpDelivery(options.smtpUrl, { attemptTimeoutMs, logger })
     : createOutboxDelivery(options.outboxDir, { logger });

@@ -7,6 +7,7 @@ export const SUBJECTS: Readonly<Record<MailTemplate, (productName: string) => st
   'password-reset': (product) => `Reset your ${product} password`,
   'password-changed': (product) => `Your ${product} password was changed`,
   'email-change': (product) => `Confirm your new email address for ${product}`,
+  'email-changed': (product) => `The email address of your ${product} account was changed`,
 };
 
 export const MAIL_NOT_SENT_MESSAGE = 'We could not send the email just now. Please try again in a few minutes.';

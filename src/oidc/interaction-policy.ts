@@ -1,8 +1,11 @@
 import { interactionPolicy } from 'oidc-provider';
+import { asksForMultiFactor, isMultiFactorAcr } from '../mfa/multi-factor-request.ts';
 
 /**
- * oidc-provider's default prompts, plus one login check: a browser session whose account was
- * disabled or deleted must sign in again (`login_required` for `prompt=none`), not reach consent.
+ * oidc-provider's default prompts, plus two login checks: a browser session whose account was
+ * disabled or deleted must sign in again (`login_required` for `prompt=none`), not reach consent;
+ * and a request whose `acr_values` asks for a multi-factor sign-in (`mfa` or the PAPE policy) signs
+ * in again when the session's `acr` is single-factor.
  * With sign-up on, `prompt=create` (OpenID Connect Prompt Create 1.0) is a prompt of its own, first,
  * so that asking for it opens the sign-up page; it is then advertised in `prompt_values_supported`.
  */
@@ -15,6 +18,11 @@ export function createInteractionPolicy({ signup = false }: { signup?: boolean }
       ctx.oidc.session?.accountId && !ctx.oidc.account ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
     ),
     0,
+  );
+  policy.get('login')!.checks.add(
+    new Check('multi_factor_required', 'the request asks for a multi-factor sign-in', 'login_required', (ctx) =>
+      asksForMultiFactor(ctx.oidc.params?.acr_values) && !isMultiFactorAcr(ctx.oidc.acr) ? Check.REQUEST_PROMPT : Check.NO_NEED_TO_PROMPT,
+    ),
   );
   return policy;
 }

@@ -8,6 +8,7 @@ import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { Views } from '../pages/views.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createAdapterFactory } from './adapter-factory.ts';
+import { PROVIDER_COOKIE_NAMES } from './cookie-names.ts';
 import { createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
@@ -17,11 +18,14 @@ import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
 import { CLAIMS_BY_SCOPE, OIDC_SCOPES } from './scopes.ts';
+import { ACR_VALUES_SUPPORTED } from '../interactions/sign-in-result.ts';
 import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
 import { createIntrospectionPolicy, revocationAllowed } from './token-policies.ts';
 import { createInteractionPolicy, promptValuesOf } from './interaction-policy.ts';
+import { deviceFlowFeature } from './device-flow.ts';
+import { useDeviceFlowGuard } from './device-flow-guard.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -48,12 +52,13 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     findAccount: createFindAccount(deps.accounts),
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),
     scopes: [...OIDC_SCOPES],
+    acrValues: [...ACR_VALUES_SUPPORTED],
     jwks: { keys: deps.signingKeys.map((key) => ({ ...key })) },
     cookies: {
       keys: [...deps.cookieKeys],
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
-      names: { session: 'portcullis.session', interaction: 'portcullis.interaction', resume: 'portcullis.resume' },
+      names: { ...PROVIDER_COOKIE_NAMES },
     },
     responseTypes: ['code'],
     pkce: { required: () => true },
@@ -91,6 +96,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.accounts) },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
+      deviceFlow: deviceFlowFeature(deps),
       dPoP: { enabled: true },
       ...registrationFeatures(config.registration.mode, generateClientId),
       rpInitiatedLogout: {
@@ -114,6 +120,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       Interaction: config.ttl.interaction,
       Session: config.ttl.session,
       Grant: config.ttl.grant,
+      DeviceCode: config.deviceFlow.codeTtl,
       // Rotation never extends a token family past the lifetime of its first refresh token.
       RefreshToken: (ctx) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? config.ttl.refreshToken,
     },
@@ -133,6 +140,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   observeProvider(provider, deps.logger);
   useRfc6749ErrorCodes(provider);
   useResponseHeaders(provider);
+  useDeviceFlowGuard(provider, deps);
   useHashedClientSecrets(provider, deps.clientRegistry, (error) => deps.logger.warn({ err: error }, 'could not record a client secret use'));
   useJwtIntrospection(provider, {
     issuer: deps.config.issuer,

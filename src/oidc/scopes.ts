@@ -3,9 +3,12 @@ export const OIDC_SCOPES = ['openid', 'offline_access', 'profile', 'email'] as c
 
 export type OidcScope = (typeof OIDC_SCOPES)[number];
 
-/** The claims each scope releases (oidc-provider's `claims`); `sub` is the account's opaque id. */
+/**
+ * The claims each scope releases (oidc-provider's `claims`); `sub` is the account's opaque id.
+ * `acr` and `amr` (how the person signed in) come with `openid`, so that every ID token carries them.
+ */
 export const CLAIMS_BY_SCOPE = {
-  openid: ['sub'],
+  openid: ['sub', 'acr', 'amr'],
   profile: ['name', 'updated_at'],
   email: ['email', 'email_verified'],
 } as const satisfies Partial<Record<OidcScope, readonly string[]>>;

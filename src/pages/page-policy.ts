@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 
 /** The Content-Security-Policy of every HTML page Portcullis serves: no script, no framing. */
-export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'";
+export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data: https:; frame-ancestors 'none'; base-uri 'none'";
+
+/**
+ * PAGE_CSP for a page that loads scripts of ours (the passkey pages): scripts only from our own
+ * origin, never inline, and fetch only back to it; everything else as PAGE_CSP.
+ */
+export const PAGE_CSP_WITH_OWN_SCRIPTS = `${PAGE_CSP}; script-src 'self'; connect-src 'self'`;
 
 const INLINE_SCRIPT = /<script(?:\s[^>]*)?>([\s\S]*?)<\/script>/gi;
 

@@ -1,12 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
-export type AccountTokenPurpose = 'verify-email' | 'password-reset';
+export type AccountTokenPurpose = 'verify-email' | 'password-reset' | 'email-change';
 
 /** What a mailed link stands for, once its token is taken. */
 export interface TakenToken {
   readonly accountId: string;
   readonly interactionUid: string | null;
+  /** For an email change: the address it confirms. */
+  readonly newEmail: string | null;
   /** The link had been used before (a mail scanner, a second click): it does nothing again. */
   readonly alreadyUsed: boolean;
 }
@@ -31,13 +33,13 @@ export class AccountTokens {
   }
 
   /** A new token; with `replacing`, earlier untaken tokens of the same purpose stop working. */
-  async issue(accountId: string, purpose: AccountTokenPurpose, ttlSeconds: number, options: { interactionUid?: string | undefined; replacing?: boolean } = {}): Promise<string> {
+  async issue(accountId: string, purpose: AccountTokenPurpose, ttlSeconds: number, options: { interactionUid?: string | undefined; newEmail?: string | undefined; replacing?: boolean } = {}): Promise<string> {
     const token = randomBytes(32).toString('base64url');
     const now = this.#now();
     await this.#prisma.$transaction([
       ...(options.replacing ? [this.#prisma.accountToken.updateMany({ where: { accountId, purpose, consumedAt: null, expiresAt: { gt: now } }, data: { expiresAt: now } })] : []),
       this.#prisma.accountToken.create({
-        data: { tokenHash: hashOf(token), accountId, purpose, expiresAt: new Date(now.getTime() + ttlSeconds * 1000), interactionUid: options.interactionUid ?? null },
+        data: { tokenHash: hashOf(token), accountId, purpose, expiresAt: new Date(now.getTime() + ttlSeconds * 1000), interactionUid: options.interactionUid ?? null, newEmail: options.newEmail ?? null },
       }),
     ]);
     return token;
@@ -49,17 +51,17 @@ export class AccountTokens {
     const tokenHash = hashOf(token);
     const now = this.#now();
     const { count } = await this.#prisma.accountToken.updateMany({ where: { tokenHash, purpose, consumedAt: null, expiresAt: { gt: now } }, data: { consumedAt: now } });
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash }, select: { accountId: true, interactionUid: true, purpose: true, expiresAt: true } });
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, expiresAt: true } });
     if (!row || row.purpose !== purpose || row.expiresAt <= now) return undefined;
-    return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: count === 0 };
+    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: count === 0 };
   }
 
   /** What an unexpired token of `purpose` stands for, and whether it was taken already; nothing is changed. */
   async peek(token: string, purpose: AccountTokenPurpose): Promise<TakenToken | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, interactionUid: true, purpose: true, consumedAt: true, expiresAt: true } });
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, consumedAt: true, expiresAt: true } });
     if (!row || row.purpose !== purpose || row.expiresAt <= this.#now()) return undefined;
-    return { accountId: row.accountId, interactionUid: row.interactionUid, alreadyUsed: row.consumedAt !== null };
+    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: row.consumedAt !== null };
   }
 
   /** The account whose address a sign-in's verification link confirmed within `withinSeconds`. */

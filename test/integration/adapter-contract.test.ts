@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
 import { errors } from 'oidc-provider';
-import { openArtifactStore, type ArtifactStore } from '../../src/adapters/artifact-store.ts';
+import { embeddedStore, openArtifactStore, type ArtifactStore } from '../../src/adapters/artifact-store.ts';
 import { MemoryArtifacts, MemoryStore } from '../../src/adapters/memory-adapter.ts';
 import { AlreadyConsumedError, CONSUMABLE_MODELS, digest, type AdapterPayload } from '../../src/adapters/models.ts';
 import { keys } from '../../src/adapters/redis-adapter.ts';
@@ -49,17 +49,7 @@ const tokenId = () => randomBytes(32).toString('base64url');
 function openEmbedded(): StoreUnderTest {
   const clock = new ManualClock(Date.now());
   const artifacts = new MemoryArtifacts(new MemoryStore({ now: () => clock.now }));
-  const store: ArtifactStore = {
-    kind: 'embedded',
-    keyPrefix: '',
-    redis: undefined,
-    adapterFor: (model) => artifacts.adapterFor(model),
-    revokeAccount: (accountId) => artifacts.revokeAccount(accountId),
-    revokeAccountGrants: (accountId) => artifacts.revokeAccountGrants(accountId),
-    revokeClient: (clientId) => artifacts.revokeClient(clientId),
-    ping: async () => {},
-    close: async () => artifacts.close(),
-  };
+  const store = embeddedStore(artifacts, '');
   return {
     store,
     dump: async () => new Map([...artifacts.store.dump()].map(([key, value]) => [key, JSON.stringify(value)])),
@@ -343,6 +333,32 @@ describe.each(stores)('adapter contract: %s', (_name, available, open) => {
         for (const [model, id] of theirs) expect([model, await adapter(model).find(id)]).toEqual([model, expect.anything()]);
         await subject.store.revokeAccount('acct-g1');
         for (const [model, id] of mine) expect([model, await adapter(model).find(id)]).toEqual([model, undefined]);
+      });
+    });
+
+    describe('listAccountArtifacts and revokeAccountArtifact', () => {
+      test('list the sessions and grants of one account without their ids, and revoke one grant with its tokens', async () => {
+        const mine = await issueForAccount(subject.store, 'acct-l1', ['client-a', 'client-b']);
+        const theirs = await issueForAccount(subject.store, 'acct-l2', ['client-a']);
+        const listed = await subject.store.listAccountArtifacts('acct-l1');
+        expect(listed.map(({ model }) => model).sort()).toEqual(['Grant', 'Grant', 'Interaction', 'Session']);
+        const serialized = JSON.stringify(listed);
+        for (const [, id] of mine) expect(serialized).not.toContain(id);
+        const grantOfB = listed.find(({ model, payload }) => model === 'Grant' && payload.clientId === 'client-b')!;
+
+        expect(await subject.store.revokeAccountArtifact('acct-l2', grantOfB.ref)).toBe(false);
+        expect(await subject.store.revokeAccountArtifact('acct-l1', grantOfB.ref)).toBe(true);
+        expect(await subject.store.revokeAccountArtifact('acct-l1', grantOfB.ref)).toBe(false);
+        const gone = new Set(mine.slice(5, 9).map(([, id]) => id));
+        for (const [model, id] of mine) expect([model, await adapter(model).find(id)]).toEqual([model, gone.has(id) ? undefined : expect.anything()]);
+        for (const [model, id] of theirs) expect([model, await adapter(model).find(id)]).toEqual([model, expect.anything()]);
+        expect((await subject.store.listAccountArtifacts('acct-l1')).map(({ model }) => model).sort()).toEqual(['Grant', 'Interaction', 'Session']);
+
+        const session = (await subject.store.listAccountArtifacts('acct-l1')).find(({ model }) => model === 'Session')!;
+        expect(session.payload.uid).toBe('uid-acct-l1');
+        expect(await subject.store.revokeAccountArtifact('acct-l1', session.ref)).toBe(true);
+        expect(await adapter('Session').find(mine[0]![1])).toBeUndefined();
+        expect(await subject.store.listAccountArtifacts('acct-never-seen')).toEqual([]);
       });
     });
 

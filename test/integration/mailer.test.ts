@@ -11,7 +11,7 @@ import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const ISSUER = 'https://id.example.com';
 const PRODUCT = 'Portcullis';
-const TEMPLATES: readonly MailTemplate[] = ['verify-email', 'signup-existing-account', 'password-reset', 'password-changed', 'email-change'];
+const TEMPLATES: readonly MailTemplate[] = ['verify-email', 'signup-existing-account', 'password-reset', 'password-changed', 'email-change', 'email-changed'];
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 

@@ -40,3 +40,32 @@ describe('views', () => {
     expect(html).toContain('<li>See your orders</li>');
   });
 });
+
+describe('branding and template overrides', () => {
+  const brand = { productName: 'Acme ID', logoUrl: 'https://cdn.example.com/logo.svg', accentColor: '#aa0000', supportUrl: 'mailto:help@example.com' };
+
+  test('every page shows the product name, logo, accent colour and support link', async () => {
+    const html = await createViews(undefined, { brand }).render('error', { title: 'Oops', heading: 'Oops', message: 'Try again.', status: 400 });
+    expect(html).toMatch(/<title>[^<]* · Acme ID<\/title>/);
+    expect(html).toContain('<img class="logo" src="https://cdn.example.com/logo.svg" alt="Acme ID">');
+    expect(html).toContain('--accent: #aa0000');
+    expect(html).toContain('<a href="mailto:help@example.com">Contact support</a>');
+    expect(html).not.toContain('Portcullis');
+  });
+
+  test('a template in the override folder replaces ours of the same name; the others stay', async () => {
+    const { mkdtemp, writeFile, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dir = await mkdtemp(join(tmpdir(), 'views-override-'));
+    try {
+      await writeFile(join(dir, 'layout.eta'), '<!doctype html><html lang="en"><title><%= it.title %></title><body class="acme"><%~ it.body %></body></html>');
+      const views = createViews(undefined, { overrideDir: dir, cache: false });
+      const html = await views.render('error', { title: 'Oops', heading: 'Oops', message: 'Try again.', status: 400 });
+      expect(html).toContain('<body class="acme">');
+      expect(html).toContain('Try again.');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

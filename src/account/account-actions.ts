@@ -1,0 +1,101 @@
+import type { Context, Middleware } from 'koa';
+import { PasswordRejectedError } from '../accounts/password-policy.ts';
+import { expectedFailure } from '../errors/app-error.ts';
+import { formOf } from '../interactions/forms.ts';
+import { asSentence } from '../pages/error-page.ts';
+import { mailInBackground } from '../self-service/self-service.ts';
+import { accountOverview, browserRefsOf } from './account-overview.ts';
+import { accountOf, auditAccount, backToAccount, type AccountPageDependencies } from './account-context.ts';
+import { accountSessionOf } from './account-session.ts';
+import { showAccount } from './account-page.ts';
+
+const field = (ctx: Context, name: string): string => {
+  const value = formOf(ctx)[name];
+  return typeof value === 'string' ? value : '';
+};
+
+const REFUSED = { busy: 'The server is busy. Try again in a moment.', 'too-many-in-flight': 'Too many attempts at once. Wait a moment and try again.', 'too-many-failures': 'Too many wrong passwords. Wait a few minutes and try again.' } as const;
+
+/**
+ * The current password, checked under the same throttle as a sign-in (a stolen session must not
+ * become a way to guess it). Answers the page itself and returns false when it is wrong.
+ */
+export async function currentPasswordMatches(deps: AccountPageDependencies, ctx: Context, section: string, password: string): Promise<boolean> {
+  const account = accountOf(ctx);
+  if (!password) {
+    await showAccount(deps, ctx, 400, { section, error: 'Enter your current password.' });
+    return false;
+  }
+  const outcome = await deps.throttle.signIn({ email: account.email, address: ctx.ip }, () => deps.accounts.authenticate(account.email, password));
+  if (outcome.refused) {
+    ctx.set('retry-after', String(outcome.refused.retryAfter));
+    await showAccount(deps, ctx, outcome.refused.status, { section, error: REFUSED[outcome.refused.reason] });
+    return false;
+  }
+  if (outcome.account?.id !== account.id) {
+    auditAccount(deps, ctx, 'user.password_check_failed', { section });
+    await showAccount(deps, ctx, 401, { section, error: 'That is not your current password.' });
+    return false;
+  }
+  return true;
+}
+
+export function updateProfile(deps: AccountPageDependencies): Middleware {
+  return async function saveProfile(ctx) {
+    const name = field(ctx, 'name').trim();
+    if (name.length > 200) return showAccount(deps, ctx, 400, { section: 'profile', error: 'Your name can be at most 200 characters.' });
+    await deps.accounts.update(accountOf(ctx).id, { name: name || null });
+    auditAccount(deps, ctx, 'user.profile_updated');
+    backToAccount(ctx, 'profile', '#profile');
+  };
+}
+
+/** A new password, after the current one: every session and token of the account ends, this page's too. */
+export function changePassword(deps: AccountPageDependencies): Middleware {
+  return async function setNewPassword(ctx) {
+    const account = accountOf(ctx);
+    const password = field(ctx, 'password');
+    if (!(await currentPasswordMatches(deps, ctx, 'password', field(ctx, 'current_password')))) return;
+    if (!password) return showAccount(deps, ctx, 400, { section: 'password', error: 'Choose a new password.' });
+    try {
+      await deps.accounts.setPassword(account.id, password);
+    } catch (error) {
+      if (error instanceof PasswordRejectedError) return showAccount(deps, ctx, 400, { section: 'password', error: asSentence(error.message) });
+      if (expectedFailure(error)?.code === 'invalid_input') return showAccount(deps, ctx, 400, { section: 'password', error: asSentence(expectedFailure(error)!.message) });
+      throw error;
+    }
+    auditAccount(deps, ctx, 'user.password_changed');
+    mailInBackground(deps.selfService, deps.logger, account.id, { to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${deps.issuer}/account` } });
+    await deps.signIn.signOut(ctx);
+    await deps.pages.render(ctx, 200, 'account/password-changed', {});
+  };
+}
+
+/** Ends one app's access: its grant, with every refresh token and opaque access token of it. */
+export function revokeApp(deps: AccountPageDependencies): Middleware {
+  return async function revokeConnectedApp(ctx) {
+    const account = accountOf(ctx);
+    const ref = field(ctx, 'grant');
+    const { apps } = await accountOverview(deps, account.id, undefined);
+    const app = apps.find((candidate) => candidate.ref === ref);
+    if (!app) return showAccount(deps, ctx, 404, { section: 'apps', error: 'That app is no longer connected.' });
+    await deps.store.revokeAccountArtifact(account.id, ref);
+    auditAccount(deps, ctx, 'user.app_revoked', { client_id: app.clientId });
+    backToAccount(ctx, 'app-revoked', '#apps');
+  };
+}
+
+/** Signs out one other browser (`session`), or every other one (no `session`). */
+export function signOutSessions(deps: AccountPageDependencies): Middleware {
+  return async function signOutOtherBrowsers(ctx) {
+    const account = accountOf(ctx);
+    const only = field(ctx, 'session');
+    const { sessions, artifacts } = await accountOverview(deps, account.id, accountSessionOf(ctx).sessionUid);
+    const ending = sessions.filter((session) => !session.current && (!only || session.ref === only));
+    if (only && ending.length === 0) return showAccount(deps, ctx, 404, { section: 'sessions', error: 'That session has already ended.' });
+    const uids = new Set(artifacts.filter(({ ref }) => ending.some((session) => session.ref === ref)).map(({ payload }) => String(payload.uid)));
+    for (const ref of [...ending.map((session) => session.ref), ...browserRefsOf(artifacts, uids)]) await deps.store.revokeAccountArtifact(account.id, ref);
+    auditAccount(deps, ctx, 'user.sessions_signed_out', { count: ending.length });
+    backToAccount(ctx, 'signed-out-others', '#sessions');
+  };
+}

@@ -1,0 +1,53 @@
+import type { Context } from 'koa';
+import type { Account } from '../accounts/account-repository.ts';
+import type { AccountService } from '../accounts/account-service.ts';
+import type { ArtifactStore } from '../adapters/artifact-store.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { LoginThrottle } from '../interactions/login-throttle.ts';
+import type { InteractionPages } from '../interactions/pages.ts';
+import type { ProviderHandle } from '../keys/provider-handle.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { ResourceRegistry } from '../resources/resource-registry.ts';
+import type { SelfService } from '../self-service/self-service.ts';
+import type { AccountSessions } from './account-sessions.ts';
+import type { AccountSignIn } from './account-sign-in.ts';
+
+/** What the account page's security section shows, from the second-factor features that are present. */
+export interface SecuritySummary {
+  readonly totp?: { readonly enrolled: boolean; readonly recoveryCodesLeft: number } | undefined;
+  readonly passkeys?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly createdAt: Date; readonly lastUsedAt: Date | null | undefined }> | undefined;
+}
+
+export interface AccountPageDependencies {
+  readonly issuer: string;
+  readonly provider: Pick<ProviderHandle, 'current'>;
+  readonly accounts: AccountService;
+  readonly store: Pick<ArtifactStore, 'listAccountArtifacts' | 'revokeAccountArtifact' | 'adapterFor'>;
+  readonly clients: Pick<ClientRegistry, 'find'>;
+  readonly resources: Pick<ResourceRegistry, 'find'>;
+  readonly throttle: LoginThrottle;
+  readonly selfService: SelfService;
+  readonly sessions: AccountSessions;
+  readonly signIn: AccountSignIn;
+  readonly pages: InteractionPages;
+  readonly audit: Pick<AuditLog, 'recordInBackground'>;
+  readonly logger: Logger;
+  readonly secureCookies: boolean;
+  readonly security: (accountId: string) => Promise<SecuritySummary>;
+}
+
+/** The signed-in account itself, loaded with the session. */
+export const accountOf = (ctx: Context): Account => (ctx.state as { account: Account }).account;
+
+export function auditAccount(deps: Pick<AccountPageDependencies, 'audit'>, ctx: Context, action: string, detail?: Record<string, unknown>): void {
+  const { id } = accountOf(ctx);
+  deps.audit.recordInBackground({ actor: `user:${id}`, action, target: id, address: ctx.ip, ...(detail ? { detail } : {}) });
+}
+
+/** After a change: back to the page with a note of what was done (a fixed word, never echoed text). */
+export function backToAccount(ctx: Context, done: string, anchor = ''): void {
+  ctx.status = 303;
+  ctx.set('cache-control', 'no-store');
+  ctx.redirect(`/account?done=${done}${anchor}`);
+}

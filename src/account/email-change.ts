@@ -1,0 +1,88 @@
+import type { Context, Middleware } from 'koa';
+import { DuplicateEmailError } from '../accounts/account-repository.ts';
+import { issueCsrfTokenFor } from '../interactions/csrf.ts';
+import { formOf } from '../interactions/forms.ts';
+import { MailNotSentError } from '../mail/mailer.ts';
+import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
+import { newAccountSchema } from '../accounts/account-service.ts';
+import { currentPasswordMatches } from './account-actions.ts';
+import { accountOf, auditAccount, backToAccount, type AccountPageDependencies } from './account-context.ts';
+import { showAccount } from './account-page.ts';
+
+const EMAIL_CHANGE_TTL_SECONDS = 24 * 3600;
+export const EMAIL_CONFIRM_PATH = '/account/email/confirm';
+
+const field = (ctx: Context, name: string): string => {
+  const value = formOf(ctx)[name];
+  return typeof value === 'string' ? value.trim() : '';
+};
+
+/**
+ * A new address, after the current password: a link goes to the new mailbox, and the address
+ * changes only when it is opened there. An address that has an account already gets no mail, and
+ * the page says the same as for a free one (the account page is no way to probe addresses).
+ */
+export function requestEmailChange(deps: AccountPageDependencies): Middleware {
+  return async function mailEmailChangeLink(ctx) {
+    const account = accountOf(ctx);
+    const email = field(ctx, 'email');
+    const again = (status: number, error: string) => showAccount(deps, ctx, status, { section: 'email', error, email });
+    if (!newAccountSchema.shape.email.safeParse(email).success) return again(400, 'Enter a valid email address.');
+    if (email.toLowerCase() === account.email) return again(400, 'That is already your address.');
+    if (!(await currentPasswordMatches(deps, ctx, 'email', typeof formOf(ctx).password === 'string' ? String(formOf(ctx).password) : ''))) return;
+    const { selfService } = deps;
+    try {
+      await selfService.limits.mailFrom(ctx.ip);
+      const taken = await selfService.accounts.resolve(email).then(() => true, () => false);
+      if (!taken) {
+        await selfService.limits.mailTo(email);
+        const token = await selfService.tokens.issue(account.id, 'email-change', EMAIL_CHANGE_TTL_SECONDS, { newEmail: email, replacing: true });
+        await selfService.mailer.send({ to: email, template: 'email-change', data: { name: account.name ?? '', link: `${deps.issuer}${EMAIL_CONFIRM_PATH}?token=${token}` } });
+      }
+    } catch (error) {
+      if (error instanceof TooManyRequestsError) {
+        ctx.set('retry-after', String(error.retryAfter));
+        return again(429, error.message);
+      }
+      if (error instanceof MailNotSentError) return again(503, error.message);
+      throw error;
+    }
+    auditAccount(deps, ctx, 'user.email_change_requested');
+    backToAccount(ctx, 'email-sent', '#email');
+  };
+}
+
+const INVALID = ['This link has expired or is not valid', 'Ask for a new one from your account page.'] as const;
+
+/** GET: a button, so that a mail scanner opening the link changes nothing. */
+export function emailChangeConfirmPage(deps: AccountPageDependencies): Middleware {
+  return async function showEmailChangeConfirmation(ctx) {
+    await deps.selfService.limits.linkUse(ctx.ip);
+    const token = typeof ctx.query.token === 'string' ? ctx.query.token : '';
+    const found = await deps.selfService.tokens.peek(token, 'email-change');
+    if (!found || found.alreadyUsed || !found.newEmail) return deps.pages.error(ctx, 400, ...INVALID);
+    await deps.pages.render(ctx, 200, 'account/email-confirm', { token, email: found.newEmail, csrf: issueCsrfTokenFor(ctx, EMAIL_CONFIRM_PATH, deps.secureCookies) });
+  };
+}
+
+/** POST: the address changes (confirmed, since the link reached it); the old address is told. */
+export function confirmEmailChange(deps: AccountPageDependencies): Middleware {
+  return async function applyEmailChange(ctx) {
+    const { selfService } = deps;
+    await selfService.limits.linkUse(ctx.ip);
+    const taken = await selfService.tokens.take(typeof formOf(ctx).token === 'string' ? String(formOf(ctx).token) : '', 'email-change');
+    const account = taken && !taken.alreadyUsed && taken.newEmail ? await selfService.accounts.find(taken.accountId) : null;
+    if (!taken || !account || account.disabled || !taken.newEmail) return deps.pages.error(ctx, 400, ...INVALID);
+    try {
+      await selfService.accounts.changeEmail(account.id, taken.newEmail);
+    } catch (error) {
+      if (error instanceof DuplicateEmailError) return deps.pages.error(ctx, 409, 'That address is in use now', 'Another account took it meanwhile. Choose another address from your account page.');
+      throw error;
+    }
+    selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.email_changed', target: account.id, address: ctx.ip });
+    void selfService.mailer
+      .send({ to: account.email, template: 'email-changed', data: { name: account.name ?? '', link: `${deps.issuer}/account` } })
+      .catch((error: unknown) => deps.logger.warn({ err: error, accountId: account.id }, 'could not tell the old address of an email change'));
+    await deps.pages.render(ctx, 200, 'account/email-changed', { email: taken.newEmail });
+  };
+}

@@ -1,0 +1,122 @@
+import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
+import type { AccountRepository } from '../accounts/account-repository.ts';
+import { allowedScopesOf, audienceOf } from '../clients/client-record.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { Config } from '../config/config.ts';
+import { createInteractionPages } from '../interactions/pages.ts';
+import type { Views } from '../pages/views.ts';
+import type { ResourceRegistry } from '../resources/resource-registry.ts';
+import { markWrongUserCode, prefilledUserCodeOf } from './device-flow-guard.ts';
+import { emitDeviceFlowEvent, type DeviceFlowEvent } from './device-flow-events.ts';
+import { describeScope, isOidcScope, scopeList } from './scopes.ts';
+
+type DeviceFlowOptions = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
+
+export interface DeviceFlowDependencies {
+  readonly config: Pick<Config, 'deviceFlow'>;
+  readonly views: Views;
+  readonly clientRegistry: Pick<ClientRegistry, 'find'>;
+  readonly resources: Pick<ResourceRegistry, 'find'>;
+  readonly accounts: Pick<AccountRepository, 'findById'>;
+}
+
+/** Why the code page is shown again, by oidc-provider's error names, in words for the person. */
+const CODE_PROBLEMS: Record<string, string> = {
+  NoCodeError: 'Enter the code shown on your device.',
+  NotFoundError: 'That code is not right. Check the code shown on your device and try again.',
+  ExpiredError: 'That code has expired. Start again on your device to get a new one.',
+  AlreadyUsedError: 'That code has been used already. Start again on your device to get a new one.',
+  // oidc-provider's CSRF check: a form from an older visit, or one whose session has ended.
+  InvalidRequest: 'This page had expired. Enter the code again.',
+};
+const SOMETHING_WRONG = 'Something went wrong on our side. Please enter the code again; if it keeps happening, start again on your device.';
+// After the sign-in (route device_resume) the code was entered long ago: only "start again" helps.
+const RESUME_PROBLEM = 'This sign-in has expired or was already used. Start again on your device to get a new code.';
+
+const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new URL(identifier).host || identifier : identifier);
+
+/** What the device asks for, in words: OpenID scopes by description, API scopes under their API. */
+async function requestedAccess(deps: DeviceFlowDependencies, clientId: string, params: Record<string, unknown>) {
+  const registration = await deps.clientRegistry.find(clientId);
+  if (!registration) return { scopes: [], resources: [] };
+  const allowed = allowedScopesOf(registration.metadata);
+  const requested = scopeList(params.scope).filter((scope) => allowed.has(scope));
+  const audience = audienceOf(registration.metadata);
+  const indicators = [params.resource].flat().filter((value): value is string => typeof value === 'string' && audience.includes(value));
+  const resources = await Promise.all(
+    indicators.map(async (identifier) => {
+      const resource = await deps.resources.find(identifier);
+      const scopes = resource ? requested.filter((scope) => resource.scopes.includes(scope)) : [];
+      return { name: resource?.name ?? hostOf(identifier), host: hostOf(identifier), scopes: scopes.map((scope) => resource?.scopeDescriptions[scope] ?? scope) };
+    }),
+  );
+  return { scopes: requested.filter(isOidcScope).map(describeScope), resources: resources.filter((resource) => resource.scopes.length > 0) };
+}
+
+/** oidc-provider's CSRF token for the device forms: a secret it keeps in its session and checks on POST. */
+function xsrfOf(ctx: KoaContextWithOIDC): string {
+  const secret = (ctx.oidc.session?.state as { secret?: unknown } | undefined)?.secret;
+  return typeof secret === 'string' ? secret : '';
+}
+const clientNameOf = (client: { clientName?: unknown; clientId: string } | undefined): string | undefined =>
+  client ? (typeof client.clientName === 'string' && client.clientName ? client.clientName : client.clientId) : undefined;
+
+/**
+ * `features.deviceFlow` (RFC 8628): user codes of 8 consonants without vowels or look-alikes
+ * (`BCDF-GHJK`, about 34 bits), and the three pages in our views and layout with the headers of
+ * every other page. The forms carry oidc-provider's own CSRF token (`xsrf`, kept in its session).
+ */
+export function deviceFlowFeature(deps: DeviceFlowDependencies): DeviceFlowOptions {
+  const pages = createInteractionPages(deps.views);
+  const emit = (ctx: KoaContextWithOIDC, event: Omit<DeviceFlowEvent, 'address'>) => emitDeviceFlowEvent(ctx.oidc.provider, { ...event, address: ctx.ip });
+
+  async function showDone(ctx: KoaContextWithOIDC, approved: boolean) {
+    const clientId = ctx.oidc.client?.clientId ?? ctx.oidc.entities.DeviceCode?.clientId;
+    const client = ctx.oidc.client ?? (clientId ? await ctx.oidc.provider.Client.find(clientId) : undefined);
+    const accountId = ctx.oidc.session?.accountId;
+    emit(ctx, { action: approved ? 'device.approved' : 'device.denied', clientId, accountId });
+    const account = approved && accountId ? await deps.accounts.findById(accountId) : null;
+    await pages.render(ctx, 200, 'device-done', { approved, clientName: clientNameOf(client), email: account?.email });
+  }
+
+  return {
+    enabled: deps.config.deviceFlow.enabled,
+    charset: 'base-20',
+    mask: '****-****',
+
+    async userCodeInputSource(ctx, _form, _out, error) {
+      // Deny on the confirm page, Cancel at login or Deny at consent: the device gets access_denied.
+      if (error?.name === 'AbortedError') return showDone(ctx, false);
+      if (error?.name === 'NotFoundError') {
+        markWrongUserCode(ctx);
+        emit(ctx, { action: 'device.code_rejected' });
+      }
+      const known = error ? CODE_PROBLEMS[error.name] : undefined;
+      const problem = !error ? undefined : ctx.oidc.route === 'device_resume' && known ? RESUME_PROBLEM : (known ?? SOMETHING_WRONG);
+      const entered = (error as { userCode?: unknown } | undefined)?.userCode;
+      const prefilled = prefilledUserCodeOf(ctx);
+      await pages.render(ctx, !error ? 200 : known ? 400 : ctx.status, 'device-code', {
+        action: ctx.oidc.urlFor('code_verification'),
+        xsrf: xsrfOf(ctx),
+        userCode: typeof entered === 'string' ? entered : (prefilled ?? ''),
+        prefilled: !error && prefilled !== undefined,
+        error: problem,
+      });
+    },
+
+    async userCodeConfirmSource(ctx, _form, client, _deviceInfo, userCode) {
+      const code = ctx.oidc.entities.DeviceCode;
+      emit(ctx, { action: 'device.code_entered', clientId: client.clientId, accountId: ctx.oidc.session?.accountId });
+      const access = await requestedAccess(deps, client.clientId, code?.params ?? {});
+      await pages.render(ctx, 200, 'device-confirm', {
+        action: ctx.oidc.urlFor('code_verification'),
+        xsrf: xsrfOf(ctx),
+        userCode,
+        clientName: clientNameOf(client),
+        ...access,
+      });
+    },
+
+    successSource: (ctx) => showDone(ctx, true),
+  };
+}
