@@ -136,7 +136,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
     const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store, new PasswordPolicy(config.passwordPolicy));
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });
-    const views = createViews(VIEWS_DIR, { overrideDir: config.viewsOverrideDir, brand: config.branding });
+    const views = createViews(VIEWS_DIR, { overrideDir: config.viewsOverrideDir, brand: config.branding, defaultLanguage: config.defaultLanguage });
     const clients = new ClientRegistry(db.prisma, {
       // The provider is built below with this registry as its client source; validation runs later.
       validator: () => providerClientValidator(keys.provider.current),
@@ -186,8 +186,10 @@ export async function openServices(config: Config, logger: Logger, options: Open
       secureCookies: config.issuerIsHttps,
     };
 
+    const totpRepository = new TotpRepository(db.prisma, sealer);
+    const passkeyRepository = new PasskeyRepository(db.prisma);
     const totp = new TotpService({
-      repository: new TotpRepository(db.prisma, sealer),
+      repository: totpRepository,
       throttle: createCodeThrottle({ ...config.loginThrottle, redis: store.redis, keyPrefix: store.keyPrefix }),
       audit,
       productName: config.branding.productName,
@@ -195,14 +197,14 @@ export async function openServices(config: Config, logger: Logger, options: Open
 
     const management = {
       clients: clientOperations(clients, audit),
-      users: userOperations(accounts, audit),
+      users: userOperations(accounts, audit, { removeTotp: (id) => totpRepository.remove(id), removePasskeys: (id) => passkeyRepository.removeAll(id) }),
       resources: resourceOperations(resources, audit),
       keys: keyOperations(keys.service, audit),
       registration: registrationOperations(() => keys.provider.current, audit, { mode: config.registration.mode }),
     };
 
     const passkeys = new PasskeyService({
-      repository: new PasskeyRepository(db.prisma),
+      repository: passkeyRepository,
       challenges: new PasskeyChallenges(store.adapterFor('PasskeyChallenge')),
       relyingParty: relyingPartyOf(config.issuer),
       audit,

@@ -30,7 +30,7 @@ export async function showAccount(deps: AccountPageDependencies, ctx: Context, s
   const account = accountOf(ctx);
   const session = accountSessionOf(ctx);
   const [{ apps, sessions }, security] = await Promise.all([accountOverview(deps, account.id, session.sessionUid), deps.security(account.id)]);
-  const done = typeof ctx.query.done === 'string' && status === 200 ? DONE[ctx.query.done] : undefined;
+  const done = typeof ctx.query.done === 'string' && status === 200 && Object.hasOwn(DONE, ctx.query.done) ? DONE[ctx.query.done] : undefined;
   await deps.pages.render(ctx, status, 'account/overview', {
     csrf: session.csrf,
     account,

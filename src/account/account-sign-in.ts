@@ -81,13 +81,13 @@ export function accountSignIn(options: AccountSignInOptions) {
     if (typeof code !== 'string' || code.length > 200) return { error: 'code' };
     const found = await options.provider.current.AuthorizationCode.find(code);
     const challenge = createHash('sha256').update(flow.verifier).digest('base64url');
-    if (!found || (found as { consumed?: unknown }).consumed || found.clientId !== ACCOUNT_CLIENT_ID || found.redirectUri !== accountCallbackUrl(options.issuer) || !found.codeChallenge || !same(found.codeChallenge, challenge) || !found.accountId) {
+    if (!found || (found as { consumed?: unknown }).consumed || found.clientId !== ACCOUNT_CLIENT_ID || found.redirectUri !== accountCallbackUrl(options.issuer) || !found.codeChallenge || !same(found.codeChallenge, challenge) || !found.accountId || typeof found.authTime !== 'number') {
       return { error: 'code' };
     }
     await found.consume();
     const id = await options.sessions.open({
       accountId: found.accountId,
-      authTime: found.authTime ?? Math.floor(Date.now() / 1000),
+      authTime: found.authTime,
       amr: found.amr ?? [],
       sessionUid: found.sessionUid,
     });

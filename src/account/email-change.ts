@@ -2,8 +2,8 @@ import type { Context, Middleware } from 'koa';
 import { DuplicateEmailError } from '../accounts/account-repository.ts';
 import { issueCsrfTokenFor } from '../interactions/csrf.ts';
 import { formOf } from '../interactions/forms.ts';
-import { MailNotSentError } from '../mail/mailer.ts';
 import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
+import { mailInBackground, noSoonerThanFloor } from '../self-service/self-service.ts';
 import { newAccountSchema } from '../accounts/account-service.ts';
 import { currentPasswordMatches } from './account-actions.ts';
 import { accountOf, auditAccount, backToAccount, type AccountPageDependencies } from './account-context.ts';
@@ -19,8 +19,9 @@ const field = (ctx: Context, name: string): string => {
 
 /**
  * A new address, after the current password: a link goes to the new mailbox, and the address
- * changes only when it is opened there. An address that has an account already gets no mail, and
- * the page says the same as for a free one (the account page is no way to probe addresses).
+ * changes only when it is opened there. An address that has an account already gets no mail; both
+ * cases count against the same limits and answer after the same floor (the mail goes out in the
+ * background), so the account page is no way to probe addresses.
  */
 export function requestEmailChange(deps: AccountPageDependencies): Middleware {
   return async function mailEmailChangeLink(ctx) {
@@ -31,22 +32,22 @@ export function requestEmailChange(deps: AccountPageDependencies): Middleware {
     if (email.toLowerCase() === account.email) return again(400, 'That is already your address.');
     if (!(await currentPasswordMatches(deps, ctx, 'email', typeof formOf(ctx).password === 'string' ? String(formOf(ctx).password) : ''))) return;
     const { selfService } = deps;
+    const started = Date.now();
     try {
       await selfService.limits.mailFrom(ctx.ip);
+      await selfService.limits.mailTo(email);
       const taken = await selfService.accounts.resolve(email).then(() => true, () => false);
       if (!taken) {
-        await selfService.limits.mailTo(email);
         const token = await selfService.tokens.issue(account.id, 'email-change', EMAIL_CHANGE_TTL_SECONDS, { newEmail: email, replacing: true });
-        await selfService.mailer.send({ to: email, template: 'email-change', data: { name: account.name ?? '', link: `${deps.issuer}${EMAIL_CONFIRM_PATH}?token=${token}` } });
+        mailInBackground(selfService, deps.logger, account.id, { to: email, template: 'email-change', data: { name: account.name ?? '', link: `${deps.issuer}${EMAIL_CONFIRM_PATH}?token=${token}` } });
       }
     } catch (error) {
-      if (error instanceof TooManyRequestsError) {
-        ctx.set('retry-after', String(error.retryAfter));
-        return again(429, error.message);
-      }
-      if (error instanceof MailNotSentError) return again(503, error.message);
-      throw error;
+      if (!(error instanceof TooManyRequestsError)) throw error;
+      await noSoonerThanFloor(started);
+      ctx.set('retry-after', String(error.retryAfter));
+      return again(429, error.message);
     }
+    await noSoonerThanFloor(started);
     auditAccount(deps, ctx, 'user.email_change_requested');
     backToAccount(ctx, 'email-sent', '#email');
   };
@@ -72,13 +73,18 @@ export function confirmEmailChange(deps: AccountPageDependencies): Middleware {
     await selfService.limits.linkUse(ctx.ip);
     const taken = await selfService.tokens.take(typeof formOf(ctx).token === 'string' ? String(formOf(ctx).token) : '', 'email-change');
     const account = taken && !taken.alreadyUsed && taken.newEmail ? await selfService.accounts.find(taken.accountId) : null;
-    if (!taken || !account || account.disabled || !taken.newEmail) return deps.pages.error(ctx, 400, ...INVALID);
+    // A link asked for before the account's sessions were ended (a password change or reset) was
+    // perhaps asked for by whoever those ended: it no longer moves the account.
+    const outlived = account?.sessionsRevokedAt && taken && taken.issuedAt < account.sessionsRevokedAt;
+    if (!taken || !account || account.disabled || !taken.newEmail || outlived) return deps.pages.error(ctx, 400, ...INVALID);
     try {
       await selfService.accounts.changeEmail(account.id, taken.newEmail);
     } catch (error) {
       if (error instanceof DuplicateEmailError) return deps.pages.error(ctx, 409, 'That address is in use now', 'Another account took it meanwhile. Choose another address from your account page.');
       throw error;
     }
+    // Links already mailed to the old address (a reset, a verification) must not work for the account now.
+    await selfService.tokens.expireAll(account.id, ['password-reset', 'verify-email']);
     selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.email_changed', target: account.id, address: ctx.ip });
     void selfService.mailer
       .send({ to: account.email, template: 'email-changed', data: { name: account.name ?? '', link: `${deps.issuer}/account` } })

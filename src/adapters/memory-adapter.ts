@@ -1,4 +1,5 @@
 import {
+  ACCOUNT_LISTING_LIMIT,
   AlreadyConsumedError,
   deserializePayload,
   digest,
@@ -230,7 +231,7 @@ export class MemoryArtifacts {
   }
 
   listAccountArtifacts(accountId: string): Array<{ model: string; ref: string; payload: AdapterPayload }> {
-    return this.store.indexMembers(indexKey('account', accountId)).flatMap((member) => {
+    return this.store.indexMembers(indexKey('account', accountId)).slice(0, ACCOUNT_LISTING_LIMIT).flatMap((member) => {
       const stored = this.store.get<StoredArtifact>(member);
       const { model } = parseMember(member);
       return stored ? [{ model, ref: member, payload: deserializePayload(model, undefined, stored.payload, stored.consumed) }] : [];

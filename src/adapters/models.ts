@@ -63,6 +63,9 @@ export class AlreadyConsumedError extends Error {
   }
 }
 
+/** How many of an account's sessions, grants and the like a listing returns (the longest-lived first in Redis). */
+export const ACCOUNT_LISTING_LIMIT = 200;
+
 export const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 
 /** SHA-256, base64url: what every key is named by instead of the id it stands for. */

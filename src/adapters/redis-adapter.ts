@@ -1,5 +1,6 @@
 import type { RedisConnection } from '../redis/connection.ts';
 import {
+  ACCOUNT_LISTING_LIMIT,
   AlreadyConsumedError,
   deserializePayload,
   digest,
@@ -140,7 +141,8 @@ export class RedisArtifacts {
   }
 
   async listAccountArtifacts(accountId: string): Promise<Array<{ model: string; ref: string; payload: AdapterPayload }>> {
-    const members = await this.redis.zrange(this.keys.index('account', digest(accountId)), String(epochSeconds()), '+inf', 'BYSCORE');
+    // The longest-lived first, at most ACCOUNT_LISTING_LIMIT: what a page can show.
+    const members = await this.redis.zrevrangebyscore(this.keys.index('account', digest(accountId)), '+inf', String(epochSeconds()), 'LIMIT', 0, ACCOUNT_LISTING_LIMIT);
     const stored = await Promise.all(members.map((member) => this.redis.hmget(this.#keyOf(member), 'payload', 'consumed')));
     return members.flatMap((member, index) => {
       const [json, consumed] = stored[index] ?? [];

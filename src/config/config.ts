@@ -62,6 +62,8 @@ export interface Config {
   readonly branding: Branding;
   /** Templates that replace views/ ones of the same name; undefined: Portcullis's own only. */
   readonly viewsOverrideDir: string | undefined;
+  /** DEFAULT_LANGUAGE: the pages' language when a request asks for none there are strings for. */
+  readonly defaultLanguage: string;
 }
 
 export interface Branding {
@@ -217,6 +219,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mail: { smtpUrl: env.SMTP_URL, from: env.MAIL_FROM ?? `${env.PRODUCT_NAME} <no-reply@${issuerUrl.hostname}>`, outboxDir: resolve(dataDir, 'outbox') },
     branding: { productName: env.PRODUCT_NAME, logoUrl: env.LOGO_URL, accentColor: env.ACCENT_COLOR, supportUrl: env.SUPPORT_URL },
     viewsOverrideDir: env.VIEWS_OVERRIDE_DIR ? resolve(env.VIEWS_OVERRIDE_DIR) : undefined,
+    defaultLanguage: env.DEFAULT_LANGUAGE,
   });
 }
 

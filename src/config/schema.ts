@@ -9,6 +9,16 @@ const flag = (fallback: boolean) =>
 
 const DAY = 24 * 60 * 60;
 
+/** `en`, `fr`, `pt-BR`: a BCP 47 tag, as the names of the strings files are. */
+function isLanguageTag(tag: string): boolean {
+  if (!/^[a-z]{2,3}(?:-[a-z0-9]{1,8})*$/i.test(tag)) return false;
+  try {
+    return Intl.getCanonicalLocales(tag).length === 1;
+  } catch {
+    return false;
+  }
+}
+
 /** Every environment variable Portcullis reads, with its default. Documented in the README. */
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -92,6 +102,12 @@ export const environmentSchema = z.object({
   SUPPORT_URL: z.url({ protocol: /^(https?|mailto)$/ }).optional(),
   // A folder whose templates (same names as views/) replace Portcullis's own, one by one.
   VIEWS_OVERRIDE_DIR: z.string().min(1).optional(),
+  // The pages' language when a request asks for none there are strings for (docs/branding.md).
+  DEFAULT_LANGUAGE: z
+    .string()
+    .refine(isLanguageTag, 'a language tag such as en, fr or pt-BR')
+    .transform((tag) => Intl.getCanonicalLocales(tag)[0]!)
+    .default('en'),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -23,7 +23,7 @@ export async function showConsent(deps: InteractionDependencies, ctx: Context, i
   );
   await deps.pages.render(ctx, 200, 'consent', {
     uid: interaction.uid,
-    canSwitchAccount: typeof interaction.params.redirect_uri === 'string',
+    canSwitchAccount: canSwitchAccount(interaction),
     csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
     clientName: await clientNameOf(deps, interaction.params.client_id),
     email: account?.email ?? '',
@@ -61,13 +61,22 @@ export function confirmConsent(deps: InteractionDependencies): Middleware {
 const NOT_REPEATED = new Set(['prompt', 'max_age', 'id_token_hint', 'login_hint']);
 
 /**
+ * Only a plain browser request can be asked again from its parameters: a pushed or signed one
+ * (PAR, JAR) would move what was kept off the URL into it, and a device flow has no redirect.
+ */
+const canSwitchAccount = (interaction: Interaction): boolean => {
+  const origin = interaction as Interaction & { parJti?: unknown; trusted?: unknown };
+  return typeof interaction.params.redirect_uri === 'string' && !origin.parJti && !(Array.isArray(origin.trusted) && origin.trusted.length > 0) && interaction.params.request_uri === undefined && interaction.params.request === undefined;
+};
+
+/**
  * "Not you?": this browser's sign-in ends, and the same authorization request starts again with
  * `prompt=login`, so that someone else signs in.
  */
 export function switchAccount(deps: InteractionDependencies): Middleware {
   return async function signInAsSomeoneElse(ctx) {
     const interaction = interactionOf(ctx);
-    if (interaction.prompt.name !== 'consent' || typeof interaction.params.redirect_uri !== 'string') {
+    if (interaction.prompt.name !== 'consent' || !canSwitchAccount(interaction)) {
       return deps.pages.error(ctx, 400, 'Nothing to switch', 'Go back to the application and try again.');
     }
     const again = new URL('http://localhost/auth');

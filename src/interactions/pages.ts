@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { PAGE_CSP } from '../pages/page-policy.ts';
 import { sendErrorPage } from '../pages/error-page.ts';
+import { languageWishesOf } from '../pages/language.ts';
 import type { Views } from '../pages/views.ts';
 
 const HTML_SECURITY_HEADERS = {
@@ -10,7 +11,10 @@ const HTML_SECURITY_HEADERS = {
   'x-frame-options': 'DENY',
 };
 
-/** How an interaction step answers with a page: never cached, never framed, no script unless `csp` allows ours. */
+/**
+ * How an interaction step answers with a page: never cached, never framed, no script unless `csp`
+ * allows ours; in the language the request asks for (`ui_locales`, else `Accept-Language`).
+ */
 export interface InteractionPages {
   render(ctx: Context, status: number, view: string, data: Record<string, unknown>, options?: { csp?: string }): Promise<void>;
   error(ctx: Context, status: number, heading: string, message: string): Promise<void>;
@@ -19,7 +23,7 @@ export interface InteractionPages {
 export function createInteractionPages(views: Views): InteractionPages {
   return {
     async render(ctx, status, view, data, options = {}) {
-      const html = await views.render(view, data);
+      const html = await views.render(view, data, languageWishesOf(ctx));
       ctx.set(HTML_SECURITY_HEADERS);
       if (options.csp) ctx.set('content-security-policy', options.csp);
       ctx.status = status;

@@ -29,8 +29,10 @@ export function showPrompt(deps: InteractionDependencies): Middleware {
     const interaction = interactionOf(ctx);
     if (interaction.prompt.name === 'login') return showLogin(deps, ctx, interaction, 200);
     if (interaction.prompt.name === 'create') return showSignup(deps, ctx, interaction, 200);
-    // The account page is Portcullis's own: a person is not asked to let it use their account.
-    if (interaction.prompt.name === 'consent' && isFirstPartyClient(interaction.params.client_id)) return grantAskedFor(deps, ctx, interaction);
+    // The account page is Portcullis's own: a person is not asked to let it use their account. A
+    // device's request was just allowed on the device confirm page, which names the app and scopes.
+    const alreadyAllowed = isFirstPartyClient(interaction.params.client_id) || typeof (interaction as { deviceCode?: unknown }).deviceCode === 'string';
+    if (interaction.prompt.name === 'consent' && alreadyAllowed) return grantAskedFor(deps, ctx, interaction);
     if (interaction.prompt.name === 'consent') return showConsent(deps, ctx, interaction);
     return deps.pages.error(ctx, 400, 'Unsupported step', 'This sign-in step is not supported.');
   };

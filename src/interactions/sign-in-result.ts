@@ -14,7 +14,8 @@ export type AuthenticationMethod = 'pwd' | 'otp' | 'hwk' | 'swk' | 'user' | 'mfa
 
 // A type alias, not an interface: oidc-provider's InteractionResults has an index signature.
 export type SignInResult = {
-  login: { accountId: string; amr: AuthenticationMethod[]; acr: string };
+  /** `ts`: when the person authenticated, so a consent given minutes later does not move `auth_time`. */
+  login: { accountId: string; amr: AuthenticationMethod[]; acr: string; ts: number };
 };
 
 /**
@@ -30,5 +31,5 @@ export function signInResult(accountId: string, methods: readonly Authentication
   if (multiFactor && !amr.includes('mfa')) amr.push('mfa');
   const requested = typeof requestedAcrValues === 'string' ? requestedAcrValues.split(' ') : [];
   const acr = multiFactor ? (requested.find((value) => MULTI_FACTOR_ACRS.has(value)) ?? ACR_MULTI_FACTOR) : ACR_SINGLE_FACTOR;
-  return { login: { accountId, amr, acr } };
+  return { login: { accountId, amr, acr, ts: Math.floor(Date.now() / 1000) } };
 }

@@ -11,8 +11,16 @@ export interface NewUser {
   readonly emailVerified?: boolean | undefined;
 }
 
+/** What an admin can take away when a person has lost their authenticator: every second factor of the account. */
+export interface SecondFactorStores {
+  /** Removes the TOTP credential and its recovery codes; false when there was none. */
+  removeTotp(accountId: string): Promise<boolean>;
+  /** Removes every passkey; returns how many. */
+  removePasskeys(accountId: string): Promise<number>;
+}
+
 /** Account administration shared by the CLI and the admin API; every change is audited. */
-export function userOperations(accounts: AccountService, audit: AuditLog) {
+export function userOperations(accounts: AccountService, audit: AuditLog, secondFactors: SecondFactorStores) {
   const audited = async (context: OperationContext, action: string, account: Account, detail?: Record<string, unknown>) => {
     await audit.record({ ...context, action, target: account.id, detail });
     return account;
@@ -41,6 +49,18 @@ export function userOperations(accounts: AccountService, audit: AuditLog) {
     },
     async revokeGrants(context: OperationContext, reference: string): Promise<Account> {
       return audited(context, 'user.grants_revoked', await accounts.revokeGrants(reference));
+    },
+    /**
+     * For a person who lost their authenticator and recovery codes: TOTP and passkeys go, and the
+     * account is signed out everywhere (whoever holds the lost device keeps nothing); the password stays.
+     */
+    async resetSecondFactors(context: OperationContext, reference: string): Promise<Account & { totpRemoved: boolean; passkeysRemoved: number }> {
+      const account = await accounts.resolve(reference);
+      const totpRemoved = await secondFactors.removeTotp(account.id);
+      const passkeysRemoved = await secondFactors.removePasskeys(account.id);
+      await accounts.signOutEverywhere(account.id);
+      await audited(context, 'user.second_factors_reset', account, { totp_removed: totpRemoved, passkeys_removed: passkeysRemoved });
+      return { ...account, totpRemoved, passkeysRemoved };
     },
     async delete(context: OperationContext, reference: string): Promise<Account> {
       return audited(context, 'user.deleted', await accounts.delete(reference));

@@ -54,7 +54,7 @@ export function createTotpAccountRouter(deps: TotpAccountDependencies): Router {
       return showEnrolment(deps, pages, ctx, 400, 'That setup expired. Add the new QR code or key below to the app, then type its code.');
     }
     return pages.render(ctx, 200, 'account/totp-recovery-codes', {
-      heading: 'Two-step verification is on',
+      renewed: false,
       codes: confirmation.recoveryCodes,
       next: '/account?done=totp-enrolled',
     });
@@ -63,7 +63,7 @@ export function createTotpAccountRouter(deps: TotpAccountDependencies): Router {
   router.post('/recovery-codes', async (ctx) => {
     const codes = await deps.totp.regenerateRecoveryCodes(accountSessionOf(ctx).accountId, ctx.ip);
     if (!codes) return seeOther(ctx, TOTP_ACCOUNT_PATH);
-    return pages.render(ctx, 200, 'account/totp-recovery-codes', { heading: 'Your new recovery codes', codes, next: '/account' });
+    return pages.render(ctx, 200, 'account/totp-recovery-codes', { renewed: true, codes, next: '/account' });
   });
 
   router.post('/remove', async (ctx) => {

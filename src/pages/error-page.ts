@@ -4,6 +4,7 @@ import { expectedFailure, type AppError } from '../errors/app-error.ts';
 import { isDependencyOutage } from '../errors/outage.ts';
 import type { Logger } from '../observability/logger.ts';
 import { requestIdOf } from '../observability/request-id.ts';
+import { languageWishesOf } from './language.ts';
 import { PAGE_CSP } from './page-policy.ts';
 import type { Views } from './views.ts';
 
@@ -29,13 +30,17 @@ export const asSentence = (text: string): string => `${text[0]!.toUpperCase()}${
 
 /** The one HTML translation of a failure: never cached, never framed, never a stack trace. */
 export async function sendErrorPage(ctx: Context, views: Views, page: ErrorPage): Promise<void> {
-  const html = await views.render('error', {
-    heading: page.heading,
-    message: page.message,
-    detail: page.detail,
-    code: page.code,
-    requestId: requestIdOf(ctx.req),
-  });
+  const html = await views.render(
+    'error',
+    {
+      heading: page.heading,
+      message: page.message,
+      detail: page.detail,
+      code: page.code,
+      requestId: requestIdOf(ctx.req),
+    },
+    languageWishesOf(ctx),
+  );
   ctx.set(PAGE_HEADERS);
   if (page.retryAfter) ctx.set('retry-after', String(page.retryAfter));
   ctx.status = page.status;

@@ -3,12 +3,17 @@ import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
 import type { Branding } from '../config/config.ts';
+import { chooseLanguage, type LanguageWishes } from './language.ts';
+import { BASE_LANGUAGE, loadPageStrings, type PageStrings } from './strings.ts';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
 export interface Views {
-  /** Renders `views/<name>.eta` inside the layout; every `<%= %>` value is HTML-escaped. */
-  render(name: string, data: Record<string, unknown>): Promise<string>;
+  /**
+   * Renders `views/<name>.eta` inside the layout; every `<%= %>` value is HTML-escaped. The page is
+   * in the language `wishes` choose among those with strings (docs/branding.md); none: the default.
+   */
+  render(name: string, data: Record<string, unknown>, wishes?: LanguageWishes): Promise<string>;
 }
 
 export const DEFAULT_BRANDING: Branding = { productName: 'Portcullis', logoUrl: undefined, accentColor: '#3b5bdb', supportUrl: undefined };
@@ -19,6 +24,8 @@ export interface ViewOptions {
   readonly overrideDir?: string | undefined;
   /** Given to every template as `it.brand`. */
   readonly brand?: Branding;
+  /** The language of a page when the request names none we have strings for. */
+  readonly defaultLanguage?: string;
 }
 
 /** Paths resolve inside `dir` as usual; a file of the same relative name in `overrideDir` is read instead. */
@@ -32,17 +39,28 @@ export function readingOverrides(eta: Eta, dir: string, overrideDir: string | un
   return eta;
 }
 
-/** The template engine is loaded on the first page rendered, not at start (idle memory). */
-export function createViews(dir = VIEWS_DIR, { cache = true, overrideDir, brand = DEFAULT_BRANDING }: ViewOptions = {}): Views {
+/**
+ * The template engine and the strings (`strings/<lang>.json`, ours and the override folder's) are
+ * loaded on the first page rendered, not at start (idle memory). Every template gets `it.lang`,
+ * `it.t` and `it.tHtml` (src/pages/strings.ts) besides `it.brand`.
+ */
+export function createViews(
+  dir = VIEWS_DIR,
+  { cache = true, overrideDir, brand = DEFAULT_BRANDING, defaultLanguage = BASE_LANGUAGE }: ViewOptions = {},
+): Views {
   let engine: Promise<Eta> | undefined;
+  let strings: PageStrings | undefined;
   const load = async () => {
     const { Eta } = await import('eta');
     return readingOverrides(new Eta({ views: dir, autoEscape: true, cache, autoTrim: false }), dir, overrideDir);
   };
+  const stringFolders = [join(dir, 'strings'), ...(overrideDir ? [join(overrideDir, 'strings')] : [])];
   return {
-    async render(name, data) {
+    async render(name, data, wishes = {}) {
       engine ??= load();
-      return (await engine).render(name, { brand, ...data });
+      strings ??= loadPageStrings(stringFolders);
+      const { lang, t, tHtml } = strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
+      return (await engine).render(name, { brand, ...data, lang, t, tHtml });
     },
   };
 }

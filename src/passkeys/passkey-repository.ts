@@ -92,6 +92,12 @@ export class PasskeyRepository {
     return count === 1 ? ((await this.#prisma.passkey.findUnique({ where: { id }, select: SUMMARY })) ?? undefined) : undefined;
   }
 
+  /** Removes every passkey of the account; returns how many. */
+  async removeAll(accountId: string): Promise<number> {
+    const { count } = await this.#prisma.passkey.deleteMany({ where: { accountId } });
+    return count;
+  }
+
   async remove(accountId: string, id: string): Promise<PasskeySummary | undefined> {
     const found = await this.#prisma.passkey.findFirst({ where: { id, accountId }, select: SUMMARY });
     if (!found) return undefined;

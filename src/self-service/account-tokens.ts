@@ -11,6 +11,7 @@ export interface TakenToken {
   readonly newEmail: string | null;
   /** The link had been used before (a mail scanner, a second click): it does nothing again. */
   readonly alreadyUsed: boolean;
+  readonly issuedAt: Date;
 }
 
 const hashOf = (token: string): string => createHash('sha256').update(token).digest('base64url');
@@ -51,17 +52,23 @@ export class AccountTokens {
     const tokenHash = hashOf(token);
     const now = this.#now();
     const { count } = await this.#prisma.accountToken.updateMany({ where: { tokenHash, purpose, consumedAt: null, expiresAt: { gt: now } }, data: { consumedAt: now } });
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, expiresAt: true } });
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, expiresAt: true, createdAt: true } });
     if (!row || row.purpose !== purpose || row.expiresAt <= now) return undefined;
-    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: count === 0 };
+    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: count === 0, issuedAt: row.createdAt };
   }
 
   /** What an unexpired token of `purpose` stands for, and whether it was taken already; nothing is changed. */
   async peek(token: string, purpose: AccountTokenPurpose): Promise<TakenToken | undefined> {
     if (!TOKEN_SHAPE.test(token)) return undefined;
-    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, consumedAt: true, expiresAt: true } });
+    const row = await this.#prisma.accountToken.findUnique({ where: { tokenHash: hashOf(token) }, select: { accountId: true, interactionUid: true, newEmail: true, purpose: true, consumedAt: true, expiresAt: true, createdAt: true } });
     if (!row || row.purpose !== purpose || row.expiresAt <= this.#now()) return undefined;
-    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: row.consumedAt !== null };
+    return { accountId: row.accountId, interactionUid: row.interactionUid, newEmail: row.newEmail, alreadyUsed: row.consumedAt !== null, issuedAt: row.createdAt };
+  }
+
+  /** Every untaken link of the account (of `purposes`, or all) stops working: they were mailed to an address it no longer has. */
+  async expireAll(accountId: string, purposes?: readonly AccountTokenPurpose[]): Promise<void> {
+    const now = this.#now();
+    await this.#prisma.accountToken.updateMany({ where: { accountId, consumedAt: null, expiresAt: { gt: now }, ...(purposes ? { purpose: { in: [...purposes] } } : {}) }, data: { expiresAt: now } });
   }
 
   /** The account whose address a sign-in's verification link confirmed within `withinSeconds`. */

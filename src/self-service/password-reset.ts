@@ -1,10 +1,8 @@
 import type { Logger } from '../observability/logger.ts';
-import { mailInBackground, type SelfService } from './self-service.ts';
+import { mailInBackground, noSoonerThanFloor, type SelfService } from './self-service.ts';
 import { TooManyRequestsError } from './self-service-limits.ts';
 
 export const RESET_TTL_SECONDS = 30 * 60;
-/** Every answer to a reset request takes at least this long, whether or not the account exists. */
-const ANSWER_FLOOR_MS = 400;
 
 export const resetLink = (issuer: string, token: string): string => `${issuer}/password-reset/choose?token=${token}`;
 
@@ -28,7 +26,6 @@ export async function requestPasswordReset(deps: SelfService, logger: Logger, em
   } catch (error) {
     if (!(error instanceof TooManyRequestsError)) throw error;
   } finally {
-    const wait = started + ANSWER_FLOOR_MS - Date.now();
-    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    await noSoonerThanFloor(started);
   }
 }

@@ -28,3 +28,12 @@ export const RESUME_WINDOW_SECONDS = 15 * 60;
 export function mailInBackground(deps: Pick<SelfService, 'mailer'>, logger: Logger, accountId: string, mail: OutgoingMail): void {
   void deps.mailer.send(mail).catch((error: unknown) => logger.warn({ err: error, accountId, template: mail.template }, 'mail not sent'));
 }
+
+/** Answers about an address take at least this long, whether or not it has an account. */
+export const ANSWER_FLOOR_MS = 400;
+
+/** Waits out what is left of the floor since `startedAt` (Date.now() when the request began). */
+export async function noSoonerThanFloor(startedAt: number, floorMs = ANSWER_FLOOR_MS): Promise<void> {
+  const wait = startedAt + floorMs - Date.now();
+  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+}

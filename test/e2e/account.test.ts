@@ -185,6 +185,33 @@ describe('the account page', () => {
     expect((await elsewhere.submit(confirm, /\/account\/email\/confirm$/)).status).toBe(400);
   });
 
+  test('an email-change link asked for before a password change no longer moves the account', async () => {
+    await createUser(server, 'hijack.target@example.com');
+    const intruder = new Browser();
+    const page = await openAccount(intruder, 'hijack.target@example.com');
+    await submitOnAccount(intruder, page, /\/account\/email$/, { email: 'intruder.mailbox@example.com', password: PASSWORD });
+    const mail = await smtp.waitForMail((candidate) => JSON.stringify(candidate.to).includes('intruder.mailbox@example.com'), 5000);
+    // The owner notices and changes the password (a reset would do the same).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    await server.services.accounts.setPassword('hijack.target@example.com', NEW_PASSWORD);
+    const confirm = await intruder.follow(linkIn(mail));
+    const refused = confirm.status === 200 ? await intruder.submit(confirm, /\/account\/email\/confirm$/) : confirm;
+    expect(refused.status).toBe(400);
+    expect((await server.services.accounts.resolve('hijack.target@example.com')).email).toBe('hijack.target@example.com');
+  });
+
+  test('after an email change, links mailed to the old address stop working', async () => {
+    const account = await createUser(server, 'moving.on@example.com');
+    const reset = await server.services.selfService.tokens.issue(account.id, 'password-reset', 1800);
+    const browser = new Browser();
+    const page = await openAccount(browser, 'moving.on@example.com');
+    await submitOnAccount(browser, page, /\/account\/email$/, { email: 'moved.on@example.com', password: PASSWORD });
+    const mail = await smtp.waitForMail((candidate) => JSON.stringify(candidate.to).includes('moved.on@example.com'), 5000);
+    const confirm = await browser.follow(linkIn(mail));
+    expect((await browser.submit(confirm, /\/account\/email\/confirm$/)).status).toBe(200);
+    expect(await server.services.selfService.tokens.peek(reset, 'password-reset')).toBeUndefined();
+  });
+
   test('email change to an address that has an account: the same answer, and no mail to it', async () => {
     await createUser(server, 'taken@example.com');
     await createUser(server, 'wants.taken@example.com');
@@ -215,6 +242,27 @@ describe('the account page', () => {
     expect(deleted.html).toContain('Your account was deleted');
     expect(await server.services.accounts.find(account.id)).toBeNull();
     await expect(oidc.refreshTokenGrant(app.config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+  });
+});
+
+describe('the built-in client', () => {
+  test('its codes are worth nothing at the token endpoint, even with the right PKCE verifier', async () => {
+    await createUser(server, 'code.leak@example.com');
+    const victim = new Browser();
+    await openAccount(victim, 'code.leak@example.com');
+    const verifier = oidc.randomPKCECodeVerifier();
+    const started = new URL(`${server.issuer}/auth`);
+    started.search = new URLSearchParams({ client_id: ACCOUNT_CLIENT_ID, response_type: 'code', scope: 'openid', redirect_uri: `${server.issuer}/account/callback`, state: 'x', code_challenge: await oidc.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256' }).toString();
+    const landed = await victim.follow(started.toString(), (next) => next.startsWith(`${server.issuer}/account/callback`));
+    const code = new URL(landed.url).searchParams.get('code');
+    expect(code).toBeTruthy();
+    const redeemed = await fetch(`${server.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'authorization_code', code: code!, code_verifier: verifier, client_id: ACCOUNT_CLIENT_ID, redirect_uri: `${server.issuer}/account/callback` }),
+    });
+    expect(redeemed.status).toBe(401);
+    expect(((await redeemed.json()) as { error: string }).error).toBe('invalid_client');
   });
 });
 
@@ -255,5 +303,39 @@ describe('consent: "Not you?"', () => {
     const callback = await browser.submit(page, /\/confirm$/, {}, (next) => next.startsWith('http://127.0.0.1:9999/callback'));
     const tokens = await exchange(app, new URL(callback.url), request);
     expect(tokens.claims()!.sub).toBe(second.id);
+  });
+
+  test('is not offered for a pushed request, whose parameters must stay off the URL', async () => {
+    await createUser(server, 'pushed.person@example.com');
+    const browser = new Browser();
+    const verifier = oidc.randomPKCECodeVerifier();
+    const url = await oidc.buildAuthorizationUrlWithPAR(app.config, {
+      redirect_uri: 'http://127.0.0.1:9999/callback',
+      scope: 'openid email',
+      prompt: 'consent',
+      code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: 'S256',
+      state: oidc.randomState(),
+    });
+    const login = await browser.follow(url.toString());
+    const consent = await browser.submit(login, /\/login$/, { email: 'pushed.person@example.com', password: PASSWORD });
+    expect(consent.html).toContain('/confirm');
+    expect(consent.html).not.toContain('switch-account');
+    const uid = /\/interaction\/([^/"]+)\/confirm/.exec(consent.html)![1]!;
+    const csrf = Browser.forms(consent)[0]!.fields.csrf!;
+    expect((await browser.request(`${server.issuer}/interaction/${uid}/switch-account`, { form: { csrf } })).status).toBe(400);
+  });
+
+  test('auth_time is when the password was typed, not when consent was given later', async () => {
+    await createUser(server, 'slow.consent@example.com');
+    const browser = new Browser();
+    const request = await authorizationRequest(app, { scope: 'openid email', prompt: 'consent', max_age: '600' });
+    const login = await browser.follow(request.url.toString());
+    const typedAt = Math.floor(Date.now() / 1000);
+    const consent = await browser.submit(login, /\/login$/, { email: 'slow.consent@example.com', password: PASSWORD });
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    const callback = await browser.submit(consent, /\/confirm$/, {}, (next) => next.startsWith('http://127.0.0.1:9999/callback'));
+    const tokens = await exchange(app, new URL(callback.url), request);
+    expect(tokens.claims()!.auth_time).toBeLessThanOrEqual(typedAt + 1);
   });
 });

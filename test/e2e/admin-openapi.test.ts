@@ -27,6 +27,7 @@ function scenario(ids: { clientId: string; userId: string }): Array<[operationId
     ['updateUser', 'PATCH', `/admin/v1/users/${ids.userId}`, { name: 'Renamed' }],
     ['signOutUser', 'DELETE', `/admin/v1/users/${ids.userId}/sessions`],
     ['revokeUserGrants', 'DELETE', `/admin/v1/users/${ids.userId}/grants`],
+    ['resetUserSecondFactors', 'DELETE', `/admin/v1/users/${ids.userId}/second-factors`],
     ['createResource', 'POST', '/admin/v1/resources', { identifier: 'https://openapi.example.test', scopes: ['docs:read'] }],
     ['listResources', 'GET', '/admin/v1/resources'],
     ['getResource', 'GET', `/admin/v1/resources/${resourceId}`],

@@ -113,6 +113,13 @@ describe('configuration', () => {
     expect(loadConfig({ KEY_ENCRYPTION_KEY: 'x'.repeat(32) }).keyEncryptionKey).toBe('x'.repeat(32));
   });
 
+  test('DEFAULT_LANGUAGE is English unless set, in canonical case; what is no language tag is refused', () => {
+    expect(loadConfig({}).defaultLanguage).toBe('en');
+    expect(loadConfig({ DEFAULT_LANGUAGE: 'pt-br' }).defaultLanguage).toBe('pt-BR');
+    expect(problemsOf({ DEFAULT_LANGUAGE: 'french!' })[0]).toMatch(/^DEFAULT_LANGUAGE/);
+    expect(problemsOf({ DEFAULT_LANGUAGE: 'en-a' })[0]).toMatch(/^DEFAULT_LANGUAGE/);
+  });
+
   test('authorization requests are bounded by default (F6)', () => {
     const config = loadConfig({});
     expect(config.ttl.interaction).toBe(600);

@@ -18,8 +18,8 @@ describe('multi-factor requests', () => {
   });
 
   test('a password and a TOTP code sign in with amr pwd, otp, mfa and the multi-factor acr asked for', () => {
-    expect(signInResult('a', ['pwd', 'otp'])).toEqual({ login: { accountId: 'a', amr: ['pwd', 'otp', 'mfa'], acr: 'mfa' } });
+    expect(signInResult('a', ['pwd', 'otp'])).toEqual({ login: { accountId: 'a', amr: ['pwd', 'otp', 'mfa'], acr: 'mfa', ts: expect.any(Number) } });
     expect(signInResult('a', ['pwd', 'otp'], ACR_PAPE_MULTI_FACTOR).login.acr).toBe(ACR_PAPE_MULTI_FACTOR);
-    expect(signInResult('a', ['pwd'], 'mfa').login).toEqual({ accountId: 'a', amr: ['pwd'], acr: '1fa' });
+    expect(signInResult('a', ['pwd'], 'mfa').login).toEqual({ accountId: 'a', amr: ['pwd'], acr: '1fa', ts: expect.any(Number) });
   });
 });

@@ -84,5 +84,11 @@ export function userRoutes(users: UserOperations): AdminRoute[] {
       responses: { 204: { description: 'revoked' }, ...notFound },
       handle: ({ params, operation }) => noContent(users.revokeGrants(operation, params.id)),
     }),
+    defineRoute({
+      method: 'DELETE', path: '/admin/v1/users/{id}/second-factors', operationId: 'resetUserSecondFactors', summary: 'For a person who lost their authenticator: remove their TOTP (and recovery codes) and passkeys, and sign them out everywhere; the password stays', group: 'users', access: 'write',
+      params: userPath,
+      responses: { 204: { description: 'removed' }, ...notFound },
+      handle: ({ params, operation }) => noContent(users.resetSecondFactors(operation, params.id)),
+    }),
   ];
 }

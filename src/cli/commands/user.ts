@@ -7,11 +7,11 @@ import { createUser, setPassword, updateUser } from './user-edit.ts';
 import { briefUserJson, userJson } from './user-json.ts';
 
 /** A command that acts on one account (by id or email) and reports the account. */
-function accountCommand(
+function accountCommand<A extends Account>(
   verb: string,
   summary: string,
-  act: (users: UserOperations, reference: string) => Promise<Account>,
-  report: (account: Account) => { json: unknown; text: string },
+  act: (users: UserOperations, reference: string) => Promise<A>,
+  report: (account: A) => { json: unknown; text: string },
 ): Command {
   return {
     usage: `user ${verb} <id|email> [--json]`,
@@ -77,6 +77,15 @@ export const userCommands: Noun = {
     'revoke every grant of an account: its refresh tokens and opaque access tokens end; its sessions stay signed in',
     (users, reference) => users.revokeGrants(CLI_CONTEXT, reference),
     briefly('revoked every grant of'),
+  ),
+  'reset-second-factors': accountCommand(
+    'reset-second-factors',
+    'for someone who lost their authenticator: remove their TOTP (with its recovery codes) and passkeys, and sign them out everywhere; the password stays',
+    (users, reference) => users.resetSecondFactors(CLI_CONTEXT, reference),
+    (account) => ({
+      json: { ...briefUserJson(account), totp_removed: account.totpRemoved, passkeys_removed: account.passkeysRemoved },
+      text: `removed every second factor of ${account.email} (TOTP: ${account.totpRemoved ? 'removed' : 'none'}, passkeys: ${account.passkeysRemoved}); signed out everywhere`,
+    }),
   ),
   delete: accountCommand(
     'delete',
