@@ -1,18 +1,12 @@
 import type { Context, Middleware } from 'koa';
 import { PasswordRejectedError } from '../accounts/password-policy.ts';
 import { expectedFailure } from '../errors/app-error.ts';
-import { formOf } from '../interactions/forms.ts';
 import { asSentence } from '../pages/error-page.ts';
 import { mailInBackground } from '../self-service/self-service.ts';
 import { accountOverview, browserRefsOf } from './account-overview.ts';
-import { accountOf, auditAccount, backToAccount, type AccountPageDependencies } from './account-context.ts';
+import { accountOf, auditAccount, backToAccount, formField, type AccountPageDependencies } from './account-context.ts';
 import { accountSessionOf } from './account-session.ts';
 import { showAccount } from './account-page.ts';
-
-const field = (ctx: Context, name: string): string => {
-  const value = formOf(ctx)[name];
-  return typeof value === 'string' ? value : '';
-};
 
 const REFUSED = { busy: 'The server is busy. Try again in a moment.', 'too-many-in-flight': 'Too many attempts at once. Wait a moment and try again.', 'too-many-failures': 'Too many wrong passwords. Wait a few minutes and try again.' } as const;
 
@@ -42,7 +36,7 @@ export async function currentPasswordMatches(deps: AccountPageDependencies, ctx:
 
 export function updateProfile(deps: AccountPageDependencies): Middleware {
   return async function saveProfile(ctx) {
-    const name = field(ctx, 'name').trim();
+    const name = formField(ctx, 'name').trim();
     if (name.length > 200) return showAccount(deps, ctx, 400, { section: 'profile', error: 'Your name can be at most 200 characters.' });
     await deps.accounts.update(accountOf(ctx).id, { name: name || null });
     auditAccount(deps, ctx, 'user.profile_updated');
@@ -54,8 +48,8 @@ export function updateProfile(deps: AccountPageDependencies): Middleware {
 export function changePassword(deps: AccountPageDependencies): Middleware {
   return async function setNewPassword(ctx) {
     const account = accountOf(ctx);
-    const password = field(ctx, 'password');
-    if (!(await currentPasswordMatches(deps, ctx, 'password', field(ctx, 'current_password')))) return;
+    const password = formField(ctx, 'password');
+    if (!(await currentPasswordMatches(deps, ctx, 'password', formField(ctx, 'current_password')))) return;
     if (!password) return showAccount(deps, ctx, 400, { section: 'password', error: 'Choose a new password.' });
     try {
       await deps.accounts.setPassword(account.id, password);
@@ -75,7 +69,7 @@ export function changePassword(deps: AccountPageDependencies): Middleware {
 export function revokeApp(deps: AccountPageDependencies): Middleware {
   return async function revokeConnectedApp(ctx) {
     const account = accountOf(ctx);
-    const ref = field(ctx, 'grant');
+    const ref = formField(ctx, 'grant');
     const { apps } = await accountOverview(deps, account.id, undefined);
     const app = apps.find((candidate) => candidate.ref === ref);
     if (!app) return showAccount(deps, ctx, 404, { section: 'apps', error: 'That app is no longer connected.' });
@@ -89,7 +83,7 @@ export function revokeApp(deps: AccountPageDependencies): Middleware {
 export function signOutSessions(deps: AccountPageDependencies): Middleware {
   return async function signOutOtherBrowsers(ctx) {
     const account = accountOf(ctx);
-    const only = field(ctx, 'session');
+    const only = formField(ctx, 'session');
     const { sessions, artifacts } = await accountOverview(deps, account.id, accountSessionOf(ctx).sessionUid);
     const ending = sessions.filter((session) => !session.current && (!only || session.ref === only));
     if (only && ending.length === 0) return showAccount(deps, ctx, 404, { section: 'sessions', error: 'That session has already ended.' });

@@ -4,6 +4,7 @@ import type { AccountService } from '../accounts/account-service.ts';
 import type { ArtifactStore } from '../adapters/artifact-store.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
+import { formOf } from '../interactions/forms.ts';
 import type { LoginThrottle } from '../interactions/login-throttle.ts';
 import type { InteractionPages } from '../interactions/pages.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
@@ -35,6 +36,12 @@ export interface AccountPageDependencies {
   readonly logger: Logger;
   readonly secureCookies: boolean;
   readonly security: (accountId: string) => Promise<SecuritySummary>;
+}
+
+/** A text field of the posted form, or '' when it is missing or not text. */
+export function formField(ctx: Context, name: string): string {
+  const value = formOf(ctx)[name];
+  return typeof value === 'string' ? value : '';
 }
 
 /** The signed-in account itself, loaded with the session. */

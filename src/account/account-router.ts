@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { issuedBeforeSessionsEnded } from '../accounts/account-repository.ts';
@@ -13,13 +12,12 @@ import type { AccountPageDependencies } from './account-context.ts';
 import { deleteAccount, deletionPage, signedInRecently } from './account-deletion.ts';
 import { showAccount } from './account-page.ts';
 import { accountSessionOf, setAccountSession } from './account-session.ts';
-import { safeReturnPath } from './account-sign-in.ts';
+import { safeReturnPath, sameSecret } from './account-sign-in.ts';
 import { confirmEmailChange, EMAIL_CONFIRM_PATH, emailChangeConfirmPage, requestEmailChange } from './email-change.ts';
 
 /** Long enough to scan a QR code or name a passkey after signing in. */
 const SECURITY_CHANGE_SECONDS = 15 * 60;
 
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export interface AccountRouterOptions extends AccountPageDependencies {
   readonly views: Views;
@@ -68,7 +66,7 @@ export function createAccountPages(options: AccountRouterOptions) {
       const json = ctx.is('application/json') !== false;
       if (!json && !(await parseForm(ctx))) return;
       const presented = json ? ctx.get('x-csrf-token') : formOf(ctx).csrf;
-      if (typeof presented !== 'string' || !same(presented, stored.csrf)) return deps.pages.error(ctx, 403, 'This form has expired', 'Reload the page and try again.');
+      if (typeof presented !== 'string' || !sameSecret(presented, stored.csrf)) return deps.pages.error(ctx, 403, 'This form has expired', 'Reload the page and try again.');
     }
     await next();
   }

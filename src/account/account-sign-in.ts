@@ -19,7 +19,8 @@ export function safeReturnPath(value: unknown): string {
   return typeof value === 'string' && /^\/account(\/[A-Za-z0-9/_-]*)?$/.test(value) && !value.includes('//') ? value : '/account';
 }
 
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
+/** Constant-time comparison of two secrets (state, challenge, CSRF token). */
+export const sameSecret = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export interface AccountSignInOptions {
   readonly issuer: string;
@@ -75,13 +76,13 @@ export function accountSignIn(options: AccountSignInOptions) {
     const flow = flowOf(ctx);
     ctx.cookies.set(FLOW_COOKIE, '', { ...cookie, maxAge: 0 });
     const { code, state, error, iss } = ctx.query;
-    if (!flow || typeof state !== 'string' || !same(state, flow.state)) return { error: 'state' };
+    if (!flow || typeof state !== 'string' || !sameSecret(state, flow.state)) return { error: 'state' };
     if (iss !== undefined && iss !== options.issuer) return { error: 'issuer' };
     if (typeof error === 'string') return { error };
     if (typeof code !== 'string' || code.length > 200) return { error: 'code' };
     const found = await options.provider.current.AuthorizationCode.find(code);
     const challenge = createHash('sha256').update(flow.verifier).digest('base64url');
-    if (!found || (found as { consumed?: unknown }).consumed || found.clientId !== ACCOUNT_CLIENT_ID || found.redirectUri !== accountCallbackUrl(options.issuer) || !found.codeChallenge || !same(found.codeChallenge, challenge) || !found.accountId || typeof found.authTime !== 'number') {
+    if (!found || (found as { consumed?: unknown }).consumed || found.clientId !== ACCOUNT_CLIENT_ID || found.redirectUri !== accountCallbackUrl(options.issuer) || !found.codeChallenge || !sameSecret(found.codeChallenge, challenge) || !found.accountId || typeof found.authTime !== 'number') {
       return { error: 'code' };
     }
     await found.consume();

@@ -1,21 +1,15 @@
-import type { Context, Middleware } from 'koa';
+import type { Middleware } from 'koa';
 import { DuplicateEmailError } from '../accounts/account-repository.ts';
 import { issueCsrfTokenFor } from '../interactions/csrf.ts';
-import { formOf } from '../interactions/forms.ts';
 import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
 import { mailInBackground, noSoonerThanFloor } from '../self-service/self-service.ts';
 import { newAccountSchema } from '../accounts/account-service.ts';
 import { currentPasswordMatches } from './account-actions.ts';
-import { accountOf, auditAccount, backToAccount, type AccountPageDependencies } from './account-context.ts';
+import { accountOf, auditAccount, backToAccount, formField, type AccountPageDependencies } from './account-context.ts';
 import { showAccount } from './account-page.ts';
 
 const EMAIL_CHANGE_TTL_SECONDS = 24 * 3600;
 export const EMAIL_CONFIRM_PATH = '/account/email/confirm';
-
-const field = (ctx: Context, name: string): string => {
-  const value = formOf(ctx)[name];
-  return typeof value === 'string' ? value.trim() : '';
-};
 
 /**
  * A new address, after the current password: a link goes to the new mailbox, and the address
@@ -26,11 +20,11 @@ const field = (ctx: Context, name: string): string => {
 export function requestEmailChange(deps: AccountPageDependencies): Middleware {
   return async function mailEmailChangeLink(ctx) {
     const account = accountOf(ctx);
-    const email = field(ctx, 'email');
+    const email = formField(ctx, 'email').trim();
     const again = (status: number, error: string) => showAccount(deps, ctx, status, { section: 'email', error, email });
     if (!newAccountSchema.shape.email.safeParse(email).success) return again(400, 'Enter a valid email address.');
     if (email.toLowerCase() === account.email) return again(400, 'That is already your address.');
-    if (!(await currentPasswordMatches(deps, ctx, 'email', typeof formOf(ctx).password === 'string' ? String(formOf(ctx).password) : ''))) return;
+    if (!(await currentPasswordMatches(deps, ctx, 'email', formField(ctx, 'password')))) return;
     const { selfService } = deps;
     const started = Date.now();
     try {
@@ -71,7 +65,7 @@ export function confirmEmailChange(deps: AccountPageDependencies): Middleware {
   return async function applyEmailChange(ctx) {
     const { selfService } = deps;
     await selfService.limits.linkUse(ctx.ip);
-    const taken = await selfService.tokens.take(typeof formOf(ctx).token === 'string' ? String(formOf(ctx).token) : '', 'email-change');
+    const taken = await selfService.tokens.take(formField(ctx, 'token'), 'email-change');
     const account = taken && !taken.alreadyUsed && taken.newEmail ? await selfService.accounts.find(taken.accountId) : null;
     // A link asked for before the account's sessions were ended (a password change or reset) was
     // perhaps asked for by whoever those ended: it no longer moves the account.
