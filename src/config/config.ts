@@ -30,6 +30,8 @@ export interface Config {
     readonly session: number;
     readonly interaction: number;
     readonly grant: number;
+    /** Seconds after its first use in which a rotated refresh token works again (0: never, reuse revokes). */
+    readonly refreshTokenReuseGrace: number;
   };
   readonly authorizationRequests: {
     readonly rateLimit: number;
@@ -173,6 +175,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       session: env.SESSION_TTL,
       interaction: env.INTERACTION_TTL,
       grant: env.GRANT_TTL,
+      refreshTokenReuseGrace: env.REFRESH_TOKEN_REUSE_GRACE,
     },
     authorizationRequests: {
       rateLimit: env.AUTHORIZATION_RATE_LIMIT,

@@ -42,6 +42,8 @@ export const environmentSchema = z.object({
   AUTHORIZATION_CODE_TTL: seconds(60),
   ID_TOKEN_TTL: seconds(3600),
   REFRESH_TOKEN_TTL: seconds(14 * DAY),
+  // Seconds; 0 = strict rotation (RFC 9700 §4.14.2). Short by design: a leaked token works too meanwhile.
+  REFRESH_TOKEN_REUSE_GRACE: z.coerce.number().int().min(0).max(300).default(0),
   CLIENT_CREDENTIALS_TTL: seconds(600),
   SESSION_TTL: seconds(14 * DAY),
   INTERACTION_TTL: seconds(10 * 60),

@@ -13,10 +13,16 @@ import { AlreadyConsumedError, type ArtifactAdapter } from '../adapters/models.t
 const STORED_REQUESTS = new Set(['Interaction', 'PushedAuthorizationRequest']);
 const MAX_STORED_REQUEST_LENGTH = 64 * 1024;
 
-export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdapter) {
+export interface AdapterOptions {
+  /** REFRESH_TOKEN_REUSE_GRACE: seconds after its first use in which a rotated refresh token still works once more. */
+  readonly refreshReuseGraceSeconds?: number;
+}
+
+export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdapter, { refreshReuseGraceSeconds = 0 }: AdapterOptions = {}) {
   return (model: string): ArtifactAdapter => {
     if (model === 'Client') return clients;
     const adapter = store.adapterFor(model);
+    if (model === 'RefreshToken' && refreshReuseGraceSeconds > 0) return withReuseGrace(adapter, refreshReuseGraceSeconds, store);
     return {
       upsert(id, payload, expiresIn) {
         if (STORED_REQUESTS.has(model) && JSON.stringify(payload).length > MAX_STORED_REQUEST_LENGTH) {
@@ -29,15 +35,51 @@ export function createAdapterFactory(store: ArtifactStore, clients: ArtifactAdap
       findByUserCode: (userCode) => adapter.findByUserCode(userCode),
       destroy: (id) => adapter.destroy(id),
       revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
-      async consume(id) {
-        try {
-          await adapter.consume(id);
-        } catch (error) {
-          if (!(error instanceof AlreadyConsumedError)) throw error;
-          throw await refusalOfReplay(store, error);
-        }
-      },
+      consume: (id) => consumeOnce(store, adapter, id),
     };
+  };
+}
+
+async function consumeOnce(store: ArtifactStore, adapter: ArtifactAdapter, id: string): Promise<void> {
+  try {
+    await adapter.consume(id);
+  } catch (error) {
+    if (!(error instanceof AlreadyConsumedError)) throw error;
+    throw await refusalOfReplay(store, error);
+  }
+}
+
+const epochSeconds = (): number => Math.floor(Date.now() / 1000);
+
+/**
+ * A refresh token used again within `graceSeconds` of its first use looks unused to oidc-provider,
+ * so a client's retry, or its parallel refreshes, each get a new token of the same grant instead of
+ * revoking it. The window counts from the first use (a reuse does not move it); a reuse after it
+ * revokes the grant as before.
+ */
+function withReuseGrace(adapter: ArtifactAdapter, graceSeconds: number, store: ArtifactStore): ArtifactAdapter {
+  const withinGrace = (consumedAt: number | undefined): boolean => consumedAt !== undefined && epochSeconds() - consumedAt <= graceSeconds;
+  return {
+    upsert: (id, payload, expiresIn) => adapter.upsert(id, payload, expiresIn),
+    async find(id) {
+      const payload = await adapter.find(id);
+      if (!payload || !withinGrace(payload.consumed)) return payload;
+      const { consumed: _consumed, ...usable } = payload;
+      return usable;
+    },
+    findByUid: (uid) => adapter.findByUid(uid),
+    findByUserCode: (userCode) => adapter.findByUserCode(userCode),
+    destroy: (id) => adapter.destroy(id),
+    revokeByGrantId: (grantId) => adapter.revokeByGrantId(grantId),
+    async consume(id) {
+      try {
+        await adapter.consume(id);
+      } catch (error) {
+        if (!(error instanceof AlreadyConsumedError)) throw error;
+        if (withinGrace((await adapter.find(id))?.consumed)) return;
+        throw await refusalOfReplay(store, error);
+      }
+    },
   };
 }
 

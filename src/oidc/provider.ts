@@ -47,7 +47,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
   const secureCookies = config.issuerIsHttps;
   const defaultAlg = deps.signingKeys[0]?.alg ?? 'RS256';
   return {
-    adapter: createAdapterFactory(deps.store, deps.clients),
+    adapter: createAdapterFactory(deps.store, deps.clients, { refreshReuseGraceSeconds: config.ttl.refreshTokenReuseGrace }),
     clients: [],
     findAccount: createFindAccount(deps.accounts),
     claims: Object.fromEntries(Object.entries(CLAIMS_BY_SCOPE).map(([scope, claims]) => [scope, [...claims]])),

@@ -18,6 +18,7 @@ const TTL = {
   session: 86_400,
   interaction: 600,
   grant: 86_400,
+  refreshTokenReuseGrace: 0,
 };
 const REGISTERED = [
   { accessTokenTtl: 900, tokenFormat: 'jwt' as const },
