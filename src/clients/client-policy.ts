@@ -78,6 +78,18 @@ function normalizeAudience(metadata: Record<string, unknown>): void {
   metadata.audience = [...new Set(audience as string[])];
 }
 
+/** Per-client token lifetimes: shorter than the server's only (issuance takes the smaller of the two). */
+export const CLIENT_LIFETIMES = ['access_token_ttl', 'refresh_token_ttl', 'id_token_ttl'] as const;
+const LONGEST_LIFETIME = 10 * 365 * 86_400;
+
+function checkLifetimes(metadata: Record<string, unknown>): void {
+  for (const field of CLIENT_LIFETIMES) {
+    const value = metadata[field];
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > LONGEST_LIFETIME) refuse(`${field} must be whole seconds from 1 to ${LONGEST_LIFETIME}`);
+  }
+}
+
 /** A client without the authorization code grant sends nobody anywhere: no redirect URIs needed. */
 function defaultMachineClient(metadata: Record<string, unknown>): void {
   const grantTypes = metadata.grant_types;
@@ -146,6 +158,7 @@ export function enforceClientPolicy(metadata: Record<string, unknown>, { product
   checkSecretUse(metadata);
   normalizeScope(metadata);
   normalizeAudience(metadata);
+  checkLifetimes(metadata);
   const problems = redirectUriProblems(metadata);
   if (production && problems.length > 0) refuse(`${problems[0]!}; not allowed in production`);
   return problems;

@@ -14,6 +14,7 @@ import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } 
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
 import { checkDynamicRegistration, registrationFeatures } from './dynamic-registration.ts';
 import { generateClientId } from '../clients/client-registry.ts';
+import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -78,12 +79,18 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // Non-standard client metadata, both arrays of registered resource identifiers: `audience`
     // (Hydra's name) lists the APIs the client may get tokens for; `introspection_audiences` the
     // APIs whose tokens this confidential client may introspect, as an API accepting opaque tokens does.
+    // `access_token_ttl`, `refresh_token_ttl`, `id_token_ttl`: the client's own lifetimes, in seconds,
+    // never longer than the server's (or its API's) own.
     extraClientMetadata: {
-      properties: ['audience', 'introspection_audiences'],
+      properties: ['audience', 'introspection_audiences', ...CLIENT_LIFETIMES],
       validator(ctx, key, value, metadata) {
         // Runs once per property on every validation; once is enough for the whole-client check.
         if (key === 'audience') checkDynamicRegistration(ctx, metadata, { mode: config.registration.mode, production: config.env === 'production' });
         if (value === undefined) return;
+        if ((CLIENT_LIFETIMES as readonly string[]).includes(key)) {
+          if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new errors.InvalidClientMetadata(`${key} must be whole seconds, at least 1`);
+          return;
+        }
         if (!Array.isArray(value) || !value.every((entry) => typeof entry === 'string' && URL.canParse(entry))) {
           throw new errors.InvalidClientMetadata(`${key} must be an array of absolute URIs`);
         }
@@ -113,16 +120,16 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     },
     ttl: {
       // A registered resource's own access-token lifetime wins over the defaults.
-      AccessToken: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken,
+      AccessToken: (_ctx, token, client) => shortest(token.resourceServer?.accessTokenTTL ?? config.ttl.accessToken, lifetimeOf(client, 'access_token_ttl')),
       AuthorizationCode: config.ttl.authorizationCode,
-      IdToken: config.ttl.idToken,
-      ClientCredentials: (_ctx, token) => token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials,
+      IdToken: (_ctx, _token, client) => shortest(config.ttl.idToken, lifetimeOf(client, 'id_token_ttl')),
+      ClientCredentials: (_ctx, token, client) => shortest(token.resourceServer?.accessTokenTTL ?? config.ttl.clientCredentials, lifetimeOf(client, 'access_token_ttl')),
       Interaction: config.ttl.interaction,
       Session: config.ttl.session,
       Grant: config.ttl.grant,
       DeviceCode: config.deviceFlow.codeTtl,
       // Rotation never extends a token family past the lifetime of its first refresh token.
-      RefreshToken: (ctx) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? config.ttl.refreshToken,
+      RefreshToken: (ctx, _token, client) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? shortest(config.ttl.refreshToken, lifetimeOf(client, 'refresh_token_ttl')),
     },
     interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
     renderError: createRenderError(views),
@@ -130,6 +137,14 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     discovery: { service_documentation: `${config.issuer}/`, prompt_values_supported: promptValuesOf(policy) },
   } as Configuration;
 }
+
+/** A client's own lifetime (`access_token_ttl`, …), when it has one. */
+function lifetimeOf(client: { metadata(): Record<string, unknown> } | undefined, field: (typeof CLIENT_LIFETIMES)[number]): number | undefined {
+  const value = client?.metadata()[field];
+  return typeof value === 'number' ? value : undefined;
+}
+
+const shortest = (serverWide: number, own: number | undefined): number => (own === undefined ? serverWide : Math.min(serverWide, own));
 
 export function createProvider(deps: ProviderDependencies): Provider {
   const provider = new Provider(deps.config.issuer, buildConfiguration(deps));
