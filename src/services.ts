@@ -22,6 +22,7 @@ import { createViews, VIEWS_DIR, type Views } from './pages/views.ts';
 import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
+import { resolvePairwiseSalt } from './oidc/pairwise-subjects.ts';
 import { createProvider } from './oidc/provider.ts';
 import { openSigningKeys } from './keys/open-signing-keys.ts';
 import type { ProviderHandle } from './keys/provider-handle.ts';
@@ -115,7 +116,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     }
 
     const sealer = config.keyEncryptionKey ? createKeySealer(config.keyEncryptionKey) : undefined;
-    const cookieKeys = await db.sql.withExclusiveLock(() => resolveCookieKeys(db.prisma, config.cookieKeys, sealer));
+    const [cookieKeys, pairwiseSalt] = await db.sql.withExclusiveLock(async () => [await resolveCookieKeys(db.prisma, config.cookieKeys, sealer), await resolvePairwiseSalt(db.prisma, sealer)] as const);
 
     const store = openArtifactStore(config.redis, logger);
     closers.push(() => store.close());
@@ -134,9 +135,18 @@ export async function openServices(config: Config, logger: Logger, options: Open
     changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
-    const accounts = new AccountService(accountRepository, new PasswordHasher(config.argon2, config.passwordHashQueue), store, new PasswordPolicy(config.passwordPolicy));
+    const accounts = new AccountService(
+      accountRepository,
+      new PasswordHasher(config.argon2, config.passwordHashQueue),
+      store,
+      new PasswordPolicy(config.passwordPolicy),
+    );
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });
-    const views = createViews(VIEWS_DIR, { overrideDir: config.viewsOverrideDir, brand: config.branding, defaultLanguage: config.defaultLanguage });
+    const views = createViews(VIEWS_DIR, {
+      overrideDir: config.viewsOverrideDir,
+      brand: config.branding,
+      defaultLanguage: config.defaultLanguage,
+    });
     const clients = new ClientRegistry(db.prisma, {
       // The provider is built below with this registry as its client source; validation runs later.
       validator: () => providerClientValidator(keys.provider.current),
@@ -161,6 +171,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
         resources,
         signingKeys,
         cookieKeys,
+        pairwiseSalt,
         views,
         logger,
       });
@@ -172,7 +183,16 @@ export async function openServices(config: Config, logger: Logger, options: Open
     });
     closers.push(() => keys.close());
 
-    const mailer = createMailer({ ...config.mail, overrideDir: config.viewsOverrideDir ? join(config.viewsOverrideDir, 'mail') : undefined, productName: config.branding.productName, issuer: config.issuer, logger, audit });
+    const mailer = createMailer({
+      ...config.mail,
+      overrideDir: config.viewsOverrideDir ? join(config.viewsOverrideDir, 'mail') : undefined,
+      stringsDirs: [join(VIEWS_DIR, 'strings'), ...(config.viewsOverrideDir ? [join(config.viewsOverrideDir, 'strings')] : [])],
+      defaultLanguage: config.defaultLanguage,
+      productName: config.branding.productName,
+      issuer: config.issuer,
+      logger,
+      audit,
+    });
     closers.push(() => mailer.close());
     const { rates, ...switches } = config.selfService;
     const selfService: SelfService = {
@@ -197,7 +217,10 @@ export async function openServices(config: Config, logger: Logger, options: Open
 
     const management = {
       clients: clientOperations(clients, audit),
-      users: userOperations(accounts, audit, { removeTotp: (id) => totpRepository.remove(id), removePasskeys: (id) => passkeyRepository.removeAll(id) }),
+      users: userOperations(accounts, audit, {
+        removeTotp: (id) => totpRepository.remove(id),
+        removePasskeys: (id) => passkeyRepository.removeAll(id),
+      }),
       resources: resourceOperations(resources, audit),
       keys: keyOperations(keys.service, audit),
       registration: registrationOperations(() => keys.provider.current, audit, { mode: config.registration.mode }),

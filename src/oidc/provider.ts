@@ -15,6 +15,7 @@ import { createClientCredentialsScopeCheck, createResourceServerInfo } from './r
 import { checkDynamicRegistration, registrationFeatures } from './dynamic-registration.ts';
 import { generateClientId } from '../clients/client-registry.ts';
 import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
+import { pairwiseIdentifier } from './pairwise-subjects.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -37,6 +38,8 @@ export interface ProviderDependencies {
   readonly resources: ResourceRegistry;
   readonly signingKeys: readonly PrivateJwk[];
   readonly cookieKeys: readonly string[];
+  /** Keys the `sub` of clients with `subject_type: pairwise` (src/oidc/pairwise-subjects.ts). */
+  readonly pairwiseSalt: string;
   readonly views: Views;
   readonly logger: Logger;
 }
@@ -75,6 +78,8 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
+    subjectTypes: ['public', 'pairwise'],
+    pairwiseIdentifier: pairwiseIdentifier(deps.pairwiseSalt),
     formats: { customizers: { jwt: bindJwtToGrant } },
     // Non-standard client metadata, both arrays of registered resource identifiers: `audience`
     // (Hydra's name) lists the APIs the client may get tokens for; `introspection_audiences` the
