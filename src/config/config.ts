@@ -19,6 +19,8 @@ export interface Config {
   readonly cookieKeys: readonly string[] | undefined;
   /** Addresses and CIDR ranges of the proxies whose X-Forwarded-* headers are believed; empty: none. */
   readonly trustProxy: readonly string[];
+  /** Hosts (`host` or `host:port`) that outbound requests may reach on private or loopback addresses. */
+  readonly outboundAllowHosts: readonly string[];
   readonly migrateOnStart: boolean;
   readonly logLevel: string;
   readonly ttl: {
@@ -164,6 +166,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     cookieKeys,
     trustProxy,
+    outboundAllowHosts: env.OUTBOUND_ALLOW_HOSTS.split(',').map((host) => host.trim()).filter(Boolean),
     migrateOnStart: env.MIGRATE_ON_START,
     logLevel: env.LOG_LEVEL,
     ttl: {

@@ -34,6 +34,8 @@ export const environmentSchema = z.object({
   COOKIE_KEYS: z.string().optional(),
   // "false", "true" (loopback and private ranges; development only) or addresses/CIDRs, comma-separated.
   TRUST_PROXY: z.string().default('false'),
+  // host or host:port, comma-separated: outbound requests (back-channel logout, jwks_uri) that may reach private addresses.
+  OUTBOUND_ALLOW_HOSTS: z.string().default(''),
   MIGRATE_ON_START: flag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Unset: readable lines on a terminal in development, JSON otherwise (src/observability/log-format.ts).

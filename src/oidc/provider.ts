@@ -16,6 +16,7 @@ import { checkDynamicRegistration, registrationFeatures } from './dynamic-regist
 import { generateClientId } from '../clients/client-registry.ts';
 import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
 import { pairwiseIdentifier } from './pairwise-subjects.ts';
+import { outboundFetch } from './outbound-fetch.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -78,6 +79,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
+    fetch: outboundFetch(config.outboundAllowHosts),
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: pairwiseIdentifier(deps.pairwiseSalt),
     formats: { customizers: { jwt: bindJwtToGrant } },
@@ -110,6 +112,10 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       userinfo: { enabled: true },
       deviceFlow: deviceFlowFeature(deps),
       dPoP: { enabled: true },
+      // JAR (RFC 9101) by value and through PAR; JARM (response_mode=jwt and its variants).
+      requestObjects: { enabled: true, requireSignedRequestObject: false },
+      jwtResponseModes: { enabled: true },
+      backchannelLogout: { enabled: true },
       ...registrationFeatures(config.registration.mode, generateClientId),
       rpInitiatedLogout: {
         enabled: true,
