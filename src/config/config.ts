@@ -3,6 +3,9 @@ import { PRIVATE_RANGES, parseProxyList } from '../http/proxy-trust.ts';
 import type { SelfServiceRates } from '../self-service/self-service-limits.ts';
 import { environmentSchema } from './schema.ts';
 
+/** FAPI 2.0 Security Profile §5.3.2.1: authorization codes live at most 60 seconds. */
+const FAPI2_LONGEST_CODE_TTL = 60;
+
 export interface Config {
   readonly env: 'development' | 'production' | 'test';
   readonly port: number;
@@ -10,6 +13,8 @@ export interface Config {
   readonly issuer: string;
   /** ISSUER is https: cookies are Secure, and plain-http requests are refused. */
   readonly issuerIsHttps: boolean;
+  /** SECURITY_PROFILE: `fapi2` applies the FAPI 2.0 Security Profile (src/oidc/fapi2-profile.ts). */
+  readonly securityProfile: 'default' | 'fapi2';
   readonly database: { readonly url: string; readonly poolSize: number } | { readonly embeddedDir: string };
   /** No DATABASE_URL: the embedded PGlite under DATA_DIR, one process at a time. */
   readonly embeddedDatabase: boolean;
@@ -123,6 +128,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not contain a query or fragment');
+  if (env.SECURITY_PROFILE === 'fapi2') {
+    if (env.AUTHORIZATION_CODE_TTL > FAPI2_LONGEST_CODE_TTL) problems.push(`AUTHORIZATION_CODE_TTL: at most ${FAPI2_LONGEST_CODE_TTL} seconds with SECURITY_PROFILE=fapi2`);
+    if (env.NODE_ENV === 'production' && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https with SECURITY_PROFILE=fapi2');
+  }
 
   const cookieKeys = env.COOKIE_KEYS?.split(',').map((key) => key.trim()).filter(Boolean);
   if (cookieKeys && cookieKeys.some((key) => key.length < MIN_COOKIE_KEY_LENGTH)) {
@@ -156,6 +165,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     host: env.HOST,
     issuer,
     issuerIsHttps: issuerUrl.protocol === 'https:',
+    securityProfile: env.SECURITY_PROFILE,
     embeddedDatabase: !env.DATABASE_URL,
     database: env.DATABASE_URL
       ? { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }

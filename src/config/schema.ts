@@ -22,6 +22,7 @@ function isLanguageTag(tag: string): boolean {
 /** Every environment variable Portcullis reads, with its default. Documented in the README. */
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  SECURITY_PROFILE: z.enum(['default', 'fapi2']).default('default'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   ISSUER: z.url({ protocol: /^https?$/ }).optional(),

@@ -17,6 +17,7 @@ import { generateClientId } from '../clients/client-registry.ts';
 import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
 import { pairwiseIdentifier } from './pairwise-subjects.ts';
 import { outboundFetch } from './outbound-fetch.ts';
+import { withFapi2Profile } from './fapi2-profile.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -50,8 +51,9 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
   const policy = createInteractionPolicy({ signup: deps.config.selfService.signup });
   const { config, views } = deps;
   const secureCookies = config.issuerIsHttps;
-  const defaultAlg = deps.signingKeys[0]?.alg ?? 'RS256';
-  return {
+  const fapi2 = config.securityProfile === 'fapi2';
+  const defaultAlg = fapi2 ? 'ES256' : (deps.signingKeys[0]?.alg ?? 'RS256');
+  const configuration = {
     adapter: createAdapterFactory(deps.store, deps.clients, { refreshReuseGraceSeconds: config.ttl.refreshTokenReuseGrace }),
     clients: [],
     findAccount: createFindAccount(deps.accounts),
@@ -147,6 +149,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // oidc-provider accepts the policy's requestable prompts but does not publish them.
     discovery: { service_documentation: `${config.issuer}/`, prompt_values_supported: promptValuesOf(policy) },
   } as Configuration;
+  return fapi2 ? withFapi2Profile(configuration) : configuration;
 }
 
 /** A client's own lifetime (`access_token_ttl`, …), when it has one. */
