@@ -18,6 +18,7 @@ import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
 import { pairwiseIdentifier } from './pairwise-subjects.ts';
 import { outboundFetch } from './outbound-fetch.ts';
 import { withFapi2Profile } from './fapi2-profile.ts';
+import { exchangedTokenClaims, SUBJECT_AUDIENCES, useTokenExchange } from './token-exchange.ts';
 import { useHashedClientSecrets } from './client-secrets.ts';
 import { bindJwtToGrant, useJwtIntrospection } from './jwt-introspection.ts';
 import { useResponseHeaders } from './response-headers.ts';
@@ -52,7 +53,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
   const { config, views } = deps;
   const secureCookies = config.issuerIsHttps;
   const fapi2 = config.securityProfile === 'fapi2';
-  const defaultAlg = fapi2 ? 'ES256' : (deps.signingKeys[0]?.alg ?? 'RS256');
+  const defaultAlg = resourceSigningAlg(deps);
   const configuration = {
     adapter: createAdapterFactory(deps.store, deps.clients, { refreshReuseGraceSeconds: config.ttl.refreshTokenReuseGrace }),
     clients: [],
@@ -91,7 +92,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // `access_token_ttl`, `refresh_token_ttl`, `id_token_ttl`: the client's own lifetimes, in seconds,
     // never longer than the server's (or its API's) own.
     extraClientMetadata: {
-      properties: ['audience', 'introspection_audiences', ...CLIENT_LIFETIMES],
+      properties: ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, ...CLIENT_LIFETIMES],
       validator(ctx, key, value, metadata) {
         // Runs once per property on every validation; once is enough for the whole-client check.
         if (key === 'audience') checkDynamicRegistration(ctx, metadata, { mode: config.registration.mode, production: config.env === 'production' });
@@ -105,7 +106,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
         }
       },
     },
-    extraTokenClaims: createClientCredentialsScopeCheck(deps.clientRegistry),
+    extraTokenClaims: withExchangedTokenClaims(createClientCredentialsScopeCheck(deps.clientRegistry)),
     features: {
       devInteractions: { enabled: false },
       clientCredentials: { enabled: true },
@@ -128,7 +129,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
         enabled: true,
         defaultResource: (_ctx: KoaContextWithOIDC, _client: unknown, oneOf?: string[]) => oneOf?.[0],
         useGrantedResource: () => true,
-        getResourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, defaultAlg, { identifier: config.admin.resource, accessTokenTtl: config.admin.tokenTtl }),
+        getResourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, defaultAlg, adminResourceOf(config)),
       },
     },
     ttl: {
@@ -152,6 +153,20 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
   return fapi2 ? withFapi2Profile(configuration) : configuration;
 }
 
+type TokenCheck = ReturnType<typeof createClientCredentialsScopeCheck>;
+const withExchangedTokenClaims =
+  (check: TokenCheck) =>
+  async (ctx: Parameters<TokenCheck>[0], token: Parameters<TokenCheck>[1]) => {
+    await check(ctx, token);
+    return exchangedTokenClaims(token);
+  };
+
+/** What our tokens are signed with: the first signing key's algorithm, ES256 under FAPI 2.0. */
+const resourceSigningAlg = (deps: Pick<ProviderDependencies, 'config' | 'signingKeys'>) =>
+  deps.config.securityProfile === 'fapi2' ? 'ES256' : (deps.signingKeys[0]?.alg ?? 'RS256');
+
+const adminResourceOf = (config: Config) => ({ identifier: config.admin.resource, accessTokenTtl: config.admin.tokenTtl });
+
 /** A client's own lifetime (`access_token_ttl`, …), when it has one. */
 function lifetimeOf(client: { metadata(): Record<string, unknown> } | undefined, field: (typeof CLIENT_LIFETIMES)[number]): number | undefined {
   const value = client?.metadata()[field];
@@ -170,6 +185,13 @@ export function createProvider(deps: ProviderDependencies): Provider {
   useRfc6749ErrorCodes(provider);
   useResponseHeaders(provider);
   useDeviceFlowGuard(provider, deps);
+  useTokenExchange(provider, {
+    issuer: deps.config.issuer,
+    publicKeys: deps.signingKeys.map(publicJwkOf),
+    clients: deps.clientRegistry,
+    accounts: deps.accounts,
+    resourceServerInfo: createResourceServerInfo(deps.resources, deps.clientRegistry, resourceSigningAlg(deps), adminResourceOf(deps.config)),
+  });
   useHashedClientSecrets(provider, deps.clientRegistry, (error) => deps.logger.warn({ err: error }, 'could not record a client secret use'));
   useJwtIntrospection(provider, {
     issuer: deps.config.issuer,
