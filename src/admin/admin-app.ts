@@ -3,6 +3,7 @@ import Koa, { type Context } from 'koa';
 import { z } from 'zod';
 import { validate } from '../errors/validation.ts';
 import { securityHeaders } from '../http/security-headers.ts';
+import { adminTextBoundary } from '../http/text-boundary.ts';
 import { requestLog } from '../http/request-log.ts';
 import { addHealthRoutes, type HealthCheck } from '../observability/health.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -87,6 +88,7 @@ export function createAdminApp(deps: AdminAppDependencies): Koa {
   app.use(deps.metrics.httpMiddleware((ctx) => (ctx as Context & { _matchedRoute?: string })._matchedRoute));
   app.use(securityHeaders({ hsts: false }));
   app.use(problemDetails(deps.logger.child({ component: 'admin' })));
+  app.use(adminTextBoundary());
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -23,6 +23,7 @@ import { NO_PROXY, parseProxyList } from './proxy-trust.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
 import { requestLog } from './request-log.ts';
 import { securityHeaders } from './security-headers.ts';
+import { textBoundary } from './text-boundary.ts';
 import type { SelfService } from '../self-service/self-service.ts';
 import { createVerifyEmailRouter } from '../self-service/verify-email-page.ts';
 import { createPasswordResetRouter } from '../self-service/password-reset-pages.ts';
@@ -131,6 +132,8 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.logger));
   if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer, views: deps.views }));
+  // Text that the stores cannot hold, and oversized bodies, stop here, before any route.
+  app.use(textBoundary({ views: deps.views }));
   app.use(router.routes());
   app.use(router.allowedMethods());
   app.use(onlyUnder('/interaction/', interactions.routes(), interactions.allowedMethods()));

@@ -11,6 +11,7 @@ import { matchingSecret } from '../clients/client-record.ts';
 import { isPlainAscii, oversizedParameter, parseParameters, type Parameters, type SizeLimits } from './protocol-parameters.ts';
 import { readAndReplayBody, replayBody } from './request-body.ts';
 import type { RequestThrottle } from '../limits/request-throttle.ts';
+import { answerPostedAsGet } from './posted-authorization.ts';
 import { answerRefusal, type Refusal } from './refusal.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 
@@ -28,7 +29,7 @@ export interface GatewayDependencies {
 // oidc-provider's own limit for a form body.
 const MAX_FORM_BODY = 56 * 1024;
 const STORING_ENDPOINTS = new Set(['/auth', '/request']);
-const BROWSER_ENDPOINTS = /^\/(auth|session\/end)(\/|$)/i;
+const BROWSER_ENDPOINTS = /^\/(auth|session\/end|device(?!\/auth(\/|$)))(\/|$)/i;
 
 /**
  * The path as oidc-provider's router matches it: ASCII letters in any case, and one trailing
@@ -41,7 +42,7 @@ const routedPath = (path: string): string => {
 
 /** Answers a refused request the way its endpoint speaks: a page for browsers, OAuth JSON otherwise. */
 const refuse = (ctx: Context, views: Views, refusal: Refusal): Promise<void> =>
-  answerRefusal(ctx, views, { advice: 'Go back to the application and try again.', ...refusal }, { asPage: BROWSER_ENDPOINTS.test(ctx.path) && ctx.method === 'GET' });
+  answerRefusal(ctx, views, { advice: 'Go back to the application and try again.', ...refusal }, { asPage: BROWSER_ENDPOINTS.test(ctx.path) && (ctx.method === 'GET' || /^\/device(\/|$)/i.test(ctx.path)) });
 
 const single = (parameters: Parameters, name: string): string | undefined => {
   const values = parameters.filter(([key]) => key === name);
@@ -130,8 +131,9 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
     const storing = STORING_ENDPOINTS.has(route);
     let query: Parameters = [];
     let form: Parameters | undefined;
+    let body: Buffer | undefined;
     try {
-      const body = ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') ? await readAndReplayBody(ctx.req, MAX_FORM_BODY) : undefined;
+      body = ctx.method === 'POST' && ctx.is('application/x-www-form-urlencoded') ? await readAndReplayBody(ctx.req, MAX_FORM_BODY) : undefined;
       if (storing || !isPlainAscii(ctx.querystring) || (body && !isPlainAscii(body))) {
         query = parseParameters(ctx.querystring);
         form = body ? parseParameters(body) : undefined;
@@ -144,6 +146,12 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
       const expected = expectedFailure(error);
       if (!expected) throw error;
       return refuse(ctx, deps.views, { status: expected.status, error: toProtocolError(expected).error, description: expected.message });
+    }
+    const postedAsGet = answerPostedAsGet(ctx, route, body);
+    if (postedAsGet === 'redirected') return;
+    if (postedAsGet === 'too-large') {
+      const advice = 'Tell the application’s developers to send requests this large as pushed authorization requests.';
+      return answerRefusal(ctx, deps.views, { status: 400, error: 'invalid_request', description: 'the request is too large to pass on', advice }, { asPage: true });
     }
     if (REGISTRATION_PATH.test(route) && (ctx.method === 'POST' || ctx.method === 'PUT') && ctx.is('json')) {
       const problem = await checkRegistrationBody(ctx, deps.clients);
@@ -169,6 +177,17 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
         if (narrowed) replayBody(ctx.req, Buffer.from(encode(narrowed)));
       }
     }
-    await handToProvider(ctx, next);
+    try {
+      await handToProvider(ctx, next);
+    } catch (error) {
+      if (!isUnsavedSessionFailure(error)) throw error;
+      // oidc-provider refused the request (a device form with no session of its own, say), then
+      // failed to save a session it had never stored: its own refusal stands.
+      if (ctx.status >= 400 && ctx.status < 500 && ctx.body !== undefined) return;
+      return refuse(ctx, deps.views, { status: 400, error: 'invalid_request', description: 'this form has expired', advice: 'Reload the page and try again.' });
+    }
   };
 }
+
+/** oidc-provider's TypeError when a request that never had a stored session leaves it changed. */
+const isUnsavedSessionFailure = (error: unknown): boolean => error instanceof TypeError && error.message.startsWith('persist can only be called on previously persisted Sessions');

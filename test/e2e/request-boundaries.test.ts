@@ -141,12 +141,13 @@ describe('F8: control characters and invalid UTF-8 never reach a lookup', () => 
     expect(JSON.parse(response.body)).toHaveProperty('error');
   });
 
-  test('a NUL in the login form\'s email is a failed sign-in, not a database error', async () => {
+  test('a NUL in the login form\'s email is refused at the boundary, not a database error', async () => {
     const browser = new Browser();
     const login = await browser.follow(authorizeUrl(server.issuer, client.clientId), isCallback);
     const answer = await browser.submit(login, /\/login$/, { email: 'ada\u0000@example.com', password: PASSWORD });
-    expectClientError(answer.status);
-    expect(answer.html).toContain('name="password"');
+    expect(answer.status).toBe(400);
+    expect(answer.headers.get('content-type')).toMatch(/html/);
+    expect(answer.html).toContain('invalid_request');
   });
 
   test('a NUL in Basic credentials is an invalid client, not a database error', async () => {
