@@ -4,9 +4,10 @@ import type { PrismaClient } from '../generated/prisma/client.ts';
 /**
  * A secret of this deployment kept in the `secrets` table (sealed at rest when a key-encryption key
  * is configured), made by `create` the first time, so every instance and every restart share it.
- * Call under the database's exclusive lock, so two instances never both create one.
+ * Call under the database's exclusive lock, so two instances never both create one. An object or
+ * array (a bare string would read back as unsealed text).
  */
-export async function readOrCreateSecret<T>(prisma: PrismaClient, name: string, create: () => T, sealer?: KeySealer): Promise<T> {
+export async function readOrCreateSecret<T extends object>(prisma: PrismaClient, name: string, create: () => T, sealer?: KeySealer): Promise<T> {
   const toStored = (value: T) => (sealer ? JSON.stringify(sealer.seal(JSON.stringify(value))) : JSON.stringify(value));
   const existing = await prisma.secret.findUnique({ where: { name } });
   if (existing) {

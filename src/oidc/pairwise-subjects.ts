@@ -4,8 +4,10 @@ import { readOrCreateSecret } from '../crypto/stored-secret.ts';
 import type { PrismaClient } from '../generated/prisma/client.ts';
 
 /** Made once per deployment and never changed: a new salt would give every pairwise client new subjects. */
-export const resolvePairwiseSalt = (prisma: PrismaClient, sealer?: KeySealer): Promise<string> =>
-  readOrCreateSecret(prisma, 'pairwise_salt', () => randomBytes(32).toString('base64url'), sealer);
+export async function resolvePairwiseSalt(prisma: PrismaClient, sealer?: KeySealer): Promise<string> {
+  const { salt } = await readOrCreateSecret(prisma, 'pairwise_salt', () => ({ salt: randomBytes(32).toString('base64url') }), sealer);
+  return salt;
+}
 
 /**
  * OIDC Core 8.1: the `sub` a `subject_type: pairwise` client sees, the same for every client of one
