@@ -23,6 +23,7 @@ import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { resolvePairwiseSalt } from './oidc/pairwise-subjects.ts';
+import { retryBackchannelLogout } from './oidc/backchannel-logout.ts';
 import { createProvider } from './oidc/provider.ts';
 import { openSigningKeys } from './keys/open-signing-keys.ts';
 import type { ProviderHandle } from './keys/provider-handle.ts';
@@ -178,6 +179,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       countIssuedTokens(provider, metrics);
       auditProviderEvents(provider, audit);
       auditDeviceFlowEvents(provider, audit);
+      retryBackchannelLogout(provider, logger, audit);
       recordSessionBrowsers(provider, store, config.ttl.session, logger);
       return provider;
     });

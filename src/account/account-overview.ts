@@ -1,6 +1,7 @@
 import type { AccountArtifact, ArtifactStore } from '../adapters/artifact-store.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
-import { describeScope } from '../oidc/scopes.ts';
+import { describeScope } from '../interactions/scope-wording.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import { isFirstPartyClient } from './account-client.ts';
 import { isSessionBrowser } from './session-browsers.ts';
@@ -11,12 +12,12 @@ export interface ConnectedApp {
   readonly name: string;
   readonly grantedAt: number | undefined;
   /** What the app may do, in words: OpenID scopes, then each API with its scopes. */
-  readonly access: readonly string[];
+  readonly access: readonly Wording[];
 }
 
 export interface BrowserSession {
   readonly ref: string;
-  readonly browser: string;
+  readonly browser: Wording;
   readonly signedInAt: number | undefined;
   readonly current: boolean;
 }
@@ -36,12 +37,12 @@ async function appOf(sources: OverviewSources, grant: AccountArtifact): Promise<
   if (!clientId || isFirstPartyClient(clientId)) return undefined;
   const client = await sources.clients.find(clientId);
   const openid = grant.payload.openid as { scope?: unknown } | undefined;
-  const access = words(openid?.scope).map(describeScope);
-  if (text(openid?.scope)?.split(' ').includes('offline_access')) access.push('Stay connected when you are not using it');
+  const access: Wording[] = words(openid?.scope).map(describeScope);
+  if (text(openid?.scope)?.split(' ').includes('offline_access')) access.push(pageText('account.overview.app_offline_access'));
   for (const [indicator, scopes] of Object.entries((grant.payload.resources as Record<string, unknown> | undefined) ?? {})) {
     const resource = await sources.resources.find(indicator);
     const api = resource?.name ?? (URL.canParse(indicator) ? new URL(indicator).host : indicator);
-    for (const scope of text(scopes)?.split(' ') ?? []) access.push(`${api}: ${resource?.scopeDescriptions[scope] ?? scope}`);
+    for (const scope of text(scopes)?.split(' ') ?? []) access.push(pageText('account.overview.app_api_access', { api, access: resource?.scopeDescriptions[scope] ?? scope }));
   }
   return { ref: grant.ref, clientId, name: text(client?.metadata.client_name) ?? clientId, grantedAt: epoch(grant.payload.iat), access };
 }
@@ -55,7 +56,7 @@ export async function accountOverview(sources: OverviewSources, accountId: strin
     .filter(({ model, payload }) => model === 'Session' && text(payload.accountId) === accountId)
     .map(({ ref, payload }) => ({
       ref,
-      browser: browsers.get(text(payload.uid)) ?? 'Unknown browser',
+      browser: browsers.get(text(payload.uid)) ?? pageText('account.overview.unknown_browser'),
       signedInAt: epoch(payload.loginTs),
       current: text(payload.uid) !== undefined && text(payload.uid) === currentSessionUid,
     }));

@@ -2,27 +2,28 @@ import type { Context } from 'koa';
 import { accountOverview } from './account-overview.ts';
 import { accountOf, type AccountPageDependencies } from './account-context.ts';
 import { accountSessionOf } from './account-session.ts';
+import { pageText, type PageText, type Wording } from '../pages/page-text.ts';
 
 /** What `?done=` may say: fixed sentences only, so nothing from the URL is ever shown. */
-const DONE: Readonly<Record<string, string>> = {
-  profile: 'Your profile was saved.',
-  'email-sent': 'We sent a link to your new address. Open it to finish the change.',
-  'email-changed': 'Your email address was changed.',
-  'app-revoked': 'The app can no longer use your account.',
-  'signed-out-others': 'Your other sessions were signed out.',
-  'totp-enrolled': 'Two-step verification is on.',
-  'totp-removed': 'Two-step verification is off.',
-  'passkey-added': 'Your passkey was added.',
-  'passkey-removed': 'The passkey was removed.',
+const DONE: Readonly<Record<string, PageText>> = {
+  profile: pageText('account.done.profile'),
+  'email-sent': pageText('account.done.email_sent'),
+  'email-changed': pageText('account.done.email_changed'),
+  'app-revoked': pageText('account.done.app_revoked'),
+  'signed-out-others': pageText('account.done.signed_out_others'),
+  'totp-enrolled': pageText('account.done.totp_enrolled'),
+  'totp-removed': pageText('account.done.totp_removed'),
+  'passkey-added': pageText('account.done.passkey_added'),
+  'passkey-removed': pageText('account.done.passkey_removed'),
 };
 
-const when = (epochSeconds: number | undefined): string =>
-  epochSeconds === undefined ? 'unknown' : new Date(epochSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+const when = (epochSeconds: number | undefined): Wording =>
+  epochSeconds === undefined ? pageText('account.overview.unknown_time') : new Date(epochSeconds * 1000).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 
 export interface AccountPageState {
   /** The section a refused form belongs to: its message is shown there, and it gets the focus. */
   readonly section?: string;
-  readonly error?: string;
+  readonly error?: Wording;
   readonly email?: string;
 }
 

@@ -14,6 +14,7 @@ import { showAccount } from './account-page.ts';
 import { accountSessionOf, setAccountSession } from './account-session.ts';
 import { safeReturnPath, sameSecret } from './account-sign-in.ts';
 import { confirmEmailChange, EMAIL_CONFIRM_PATH, emailChangeConfirmPage, requestEmailChange } from './email-change.ts';
+import { pageText } from '../pages/page-text.ts';
 
 /** Long enough to scan a QR code or name a passkey after signing in. */
 const SECURITY_CHANGE_SECONDS = 15 * 60;
@@ -41,7 +42,7 @@ export function createAccountPages(options: AccountRouterOptions) {
       await (await formParser())(ctx, async () => {});
       return true;
     } catch {
-      await deps.pages.error(ctx, 413, 'That request was too large', 'Go back and try again.');
+      await deps.pages.error(ctx, 413, pageText('error_page.too_large.heading'), pageText('error_page.go_back'));
       return false;
     }
   }
@@ -66,7 +67,7 @@ export function createAccountPages(options: AccountRouterOptions) {
       const json = ctx.is('application/json') !== false;
       if (!json && !(await parseForm(ctx))) return;
       const presented = json ? ctx.get('x-csrf-token') : formOf(ctx).csrf;
-      if (typeof presented !== 'string' || !sameSecret(presented, stored.csrf)) return deps.pages.error(ctx, 403, 'This form has expired', 'Reload the page and try again.');
+      if (typeof presented !== 'string' || !sameSecret(presented, stored.csrf)) return deps.pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.reload'));
     }
     await next();
   }
@@ -93,8 +94,8 @@ export function createAccountPages(options: AccountRouterOptions) {
   router.get('/callback', async function finishAccountSignIn(ctx) {
     const outcome = await deps.signIn.finish(ctx);
     if ('error' in outcome) {
-      if (outcome.error === 'access_denied') return deps.pages.error(ctx, 403, 'You did not sign in', 'Open your account page again to sign in.');
-      return deps.pages.error(ctx, 400, 'That sign-in did not work', 'Open your account page again and sign in.');
+      if (outcome.error === 'access_denied') return deps.pages.error(ctx, 403, pageText('error_page.account_not_signed_in.heading'), pageText('error_page.account_not_signed_in.message'));
+      return deps.pages.error(ctx, 400, pageText('error_page.account_sign_in_failed.heading'), pageText('error_page.account_sign_in_failed.message'));
     }
     ctx.status = 303;
     ctx.redirect(outcome.returnTo);
@@ -103,7 +104,7 @@ export function createAccountPages(options: AccountRouterOptions) {
   router.get('/email/confirm', emailChangeConfirmPage(deps));
   router.post('/email/confirm', async (ctx, next) => {
     if (!(await parseForm(ctx))) return;
-    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return deps.pages.error(ctx, 403, 'This form has expired', 'Open the link in the email again.');
+    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return deps.pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.form_expired.open_link_again'));
     await next();
   }, confirmEmailChange(deps));
 

@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { languageWishesOf } from '../pages/language.ts';
 import { DuplicateEmailError } from '../accounts/account-repository.ts';
 import { issueCsrfTokenFor } from '../interactions/csrf.ts';
 import { TooManyRequestsError } from '../self-service/self-service-limits.ts';
@@ -7,6 +8,7 @@ import { newAccountSchema } from '../accounts/account-service.ts';
 import { currentPasswordMatches } from './account-actions.ts';
 import { accountOf, auditAccount, backToAccount, formField, type AccountPageDependencies } from './account-context.ts';
 import { showAccount } from './account-page.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
 const EMAIL_CHANGE_TTL_SECONDS = 24 * 3600;
 export const EMAIL_CONFIRM_PATH = '/account/email/confirm';
@@ -21,9 +23,9 @@ export function requestEmailChange(deps: AccountPageDependencies): Middleware {
   return async function mailEmailChangeLink(ctx) {
     const account = accountOf(ctx);
     const email = formField(ctx, 'email').trim();
-    const again = (status: number, error: string) => showAccount(deps, ctx, status, { section: 'email', error, email });
-    if (!newAccountSchema.shape.email.safeParse(email).success) return again(400, 'Enter a valid email address.');
-    if (email.toLowerCase() === account.email) return again(400, 'That is already your address.');
+    const again = (status: number, error: Wording) => showAccount(deps, ctx, status, { section: 'email', error, email });
+    if (!newAccountSchema.shape.email.safeParse(email).success) return again(400, pageText('common.error.email_invalid'));
+    if (email.toLowerCase() === account.email) return again(400, pageText('account.error.email_unchanged'));
     if (!(await currentPasswordMatches(deps, ctx, 'email', formField(ctx, 'password')))) return;
     const { selfService } = deps;
     const started = Date.now();
@@ -33,13 +35,13 @@ export function requestEmailChange(deps: AccountPageDependencies): Middleware {
       const taken = await selfService.accounts.resolve(email).then(() => true, () => false);
       if (!taken) {
         const token = await selfService.tokens.issue(account.id, 'email-change', EMAIL_CHANGE_TTL_SECONDS, { newEmail: email, replacing: true });
-        mailInBackground(selfService, deps.logger, account.id, { to: email, template: 'email-change', data: { name: account.name ?? '', link: `${deps.issuer}${EMAIL_CONFIRM_PATH}?token=${token}` } });
+        mailInBackground(selfService, deps.logger, account.id, { to: email, template: 'email-change', data: { name: account.name ?? '', link: `${deps.issuer}${EMAIL_CONFIRM_PATH}?token=${token}` }, wishes: languageWishesOf(ctx) });
       }
     } catch (error) {
       if (!(error instanceof TooManyRequestsError)) throw error;
       await noSoonerThanFloor(started);
       ctx.set('retry-after', String(error.retryAfter));
-      return again(429, error.message);
+      return again(429, error.words);
     }
     await noSoonerThanFloor(started);
     auditAccount(deps, ctx, 'user.email_change_requested');
@@ -47,7 +49,7 @@ export function requestEmailChange(deps: AccountPageDependencies): Middleware {
   };
 }
 
-const INVALID = ['This link has expired or is not valid', 'Ask for a new one from your account page.'] as const;
+const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.email_change')] as const;
 
 /** GET: a button, so that a mail scanner opening the link changes nothing. */
 export function emailChangeConfirmPage(deps: AccountPageDependencies): Middleware {
@@ -74,14 +76,14 @@ export function confirmEmailChange(deps: AccountPageDependencies): Middleware {
     try {
       await selfService.accounts.changeEmail(account.id, taken.newEmail);
     } catch (error) {
-      if (error instanceof DuplicateEmailError) return deps.pages.error(ctx, 409, 'That address is in use now', 'Another account took it meanwhile. Choose another address from your account page.');
+      if (error instanceof DuplicateEmailError) return deps.pages.error(ctx, 409, pageText('error_page.email_taken.heading'), pageText('error_page.email_taken.message'));
       throw error;
     }
     // Links already mailed to the old address (a reset, a verification) must not work for the account now.
     await selfService.tokens.expireAll(account.id, ['password-reset', 'verify-email']);
     selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.email_changed', target: account.id, address: ctx.ip });
     void selfService.mailer
-      .send({ to: account.email, template: 'email-changed', data: { name: account.name ?? '', link: `${deps.issuer}/account` } })
+      .send({ to: account.email, template: 'email-changed', data: { name: account.name ?? '', link: `${deps.issuer}/account` }, wishes: languageWishesOf(ctx) })
       .catch((error: unknown) => deps.logger.warn({ err: error, accountId: account.id }, 'could not tell the old address of an email change'));
     await deps.pages.render(ctx, 200, 'account/email-changed', { email: taken.newEmail });
   };

@@ -1,4 +1,5 @@
 import { AppError } from '../errors/app-error.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 /** Longer than any passphrase a person types; bounds the work of hashing one (NIST asks for at least 64). */
 export const MAX_PASSWORD_LENGTH = 1024;
@@ -10,8 +11,11 @@ export interface PasswordContext {
 
 export class PasswordRejectedError extends AppError {
   override name = 'PasswordRejectedError';
-  constructor(message: string) {
+  /** The rule broken, for a page (views/strings); `message` is the same in English, for the admin API and CLI. */
+  readonly words: PageText;
+  constructor(message: string, words: PageText) {
     super('invalid_input', message, { fields: [{ pointer: '/password', message }] });
+    this.words = words;
   }
 }
 
@@ -65,18 +69,18 @@ export class PasswordPolicy {
   async accept(password: string, context: PasswordContext = {}): Promise<string> {
     const normalized = normalizePassword(password);
     const length = lengthOf(normalized);
-    if (length < this.minLength) throw new PasswordRejectedError(`password must be at least ${this.minLength} characters (this one has ${length})`);
-    if (length > MAX_PASSWORD_LENGTH) throw new PasswordRejectedError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`);
+    if (length < this.minLength) throw new PasswordRejectedError(`password must be at least ${this.minLength} characters (this one has ${length})`, pageText('password_policy.too_short', { min: this.minLength, length }));
+    if (length > MAX_PASSWORD_LENGTH) throw new PasswordRejectedError(`password must be at most ${MAX_PASSWORD_LENGTH} characters`, pageText('password_policy.too_long', { max: MAX_PASSWORD_LENGTH }));
     const lower = normalized.toLowerCase();
     this.#common ??= loadCommonPasswords();
     const common = await this.#common;
     const unit = repeatedUnit(lower);
     if (common.has(lower) || (unit !== undefined && common.has(unit))) {
-      throw new PasswordRejectedError('password is in a list of common or breached passwords; choose another');
+      throw new PasswordRejectedError('password is in a list of common or breached passwords; choose another', pageText('password_policy.common'));
     }
-    if (unit !== undefined && lengthOf(unit) <= 4) throw new PasswordRejectedError('password must not be a short pattern repeated (such as "aaaa…" or "abab…")');
-    if (isSequence(lower)) throw new PasswordRejectedError('password must not be a sequence (such as "12345…" or "abcde…")');
-    if (madeOfAddress(lower, context.email)) throw new PasswordRejectedError('password must not be made of your email address');
+    if (unit !== undefined && lengthOf(unit) <= 4) throw new PasswordRejectedError('password must not be a short pattern repeated (such as "aaaa…" or "abab…")', pageText('password_policy.repeated'));
+    if (isSequence(lower)) throw new PasswordRejectedError('password must not be a sequence (such as "12345…" or "abcde…")', pageText('password_policy.sequence'));
+    if (madeOfAddress(lower, context.email)) throw new PasswordRejectedError('password must not be made of your email address', pageText('password_policy.made_of_address'));
     return normalized;
   }
 }

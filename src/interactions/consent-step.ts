@@ -1,8 +1,9 @@
 import type { Context, Middleware } from 'koa';
 import { PROVIDER_COOKIE_NAMES } from '../oidc/cookie-names.ts';
-import { describeScope } from '../oidc/scopes.ts';
+import { describeScope } from './scope-wording.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
+import { pageText } from '../pages/page-text.ts';
 
 const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new URL(identifier).host || identifier : identifier);
 
@@ -37,12 +38,12 @@ export async function showConsent(deps: InteractionDependencies, ctx: Context, i
 export async function grantAskedFor(deps: InteractionDependencies, ctx: Context, interaction: Interaction): Promise<void> {
   const accountId = interaction.session?.accountId;
   if (interaction.prompt.name !== 'consent' || !accountId) {
-    return deps.pages.error(ctx, 400, 'Nothing to confirm', 'Go back to the application and try again.');
+    return deps.pages.error(ctx, 400, pageText('error_page.nothing_to_confirm.heading'), pageText('error_page.go_back_and_try_again'));
   }
   const prompt = await consentPromptOf(deps, interaction);
   const { Grant } = deps.provider.current;
   const grant = interaction.grantId ? await Grant.find(interaction.grantId) : new Grant({ accountId, clientId: String(interaction.params.client_id) });
-  if (!grant) return deps.pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start again.');
+  if (!grant) return deps.pages.error(ctx, 400, pageText('error_page.page_expired.heading'), pageText('error_page.go_back_and_start_again'));
   if (prompt.missingOIDCScope.length > 0) grant.addOIDCScope(prompt.missingOIDCScope.join(' '));
   if (prompt.missingOIDCClaims.length > 0) grant.addOIDCClaims(prompt.missingOIDCClaims);
   for (const [indicator, scopes] of Object.entries(prompt.missingResourceScopes)) grant.addResourceScope(indicator, scopes.join(' '));
@@ -77,7 +78,7 @@ export function switchAccount(deps: InteractionDependencies): Middleware {
   return async function signInAsSomeoneElse(ctx) {
     const interaction = interactionOf(ctx);
     if (interaction.prompt.name !== 'consent' || !canSwitchAccount(interaction)) {
-      return deps.pages.error(ctx, 400, 'Nothing to switch', 'Go back to the application and try again.');
+      return deps.pages.error(ctx, 400, pageText('error_page.nothing_to_switch.heading'), pageText('error_page.go_back_and_try_again'));
     }
     const again = new URL('http://localhost/auth');
     for (const [name, value] of Object.entries(interaction.params)) {

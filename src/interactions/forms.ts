@@ -1,6 +1,7 @@
 import type { Middleware } from 'koa';
 import { verifyCsrfToken } from './csrf.ts';
 import type { InteractionPages } from './pages.ts';
+import { pageText } from '../pages/page-text.ts';
 
 /** The form body, after `parseCheckedForm`. */
 export const formOf = (ctx: { request: { body?: unknown } }): Record<string, unknown> => (ctx.request.body ?? {}) as Record<string, unknown>;
@@ -15,9 +16,9 @@ export function parseCheckedForm(pages: InteractionPages): Middleware {
     try {
       await (await formParser())(ctx, async () => {});
     } catch {
-      return pages.error(ctx, 413, 'That request was too large', 'Go back and try again.');
+      return pages.error(ctx, 413, pageText('error_page.too_large.heading'), pageText('error_page.go_back'));
     }
-    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return pages.error(ctx, 403, 'This form has expired', 'Reload the page and try again.');
+    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.reload'));
     await next();
   };
 }

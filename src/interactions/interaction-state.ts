@@ -12,6 +12,7 @@ import type { InteractionPages } from './pages.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 import type { TotpService } from '../mfa/totp-service.ts';
 import type { PasskeyService } from '../passkeys/passkey-service.ts';
+import { pageText } from '../pages/page-text.ts';
 
 export interface InteractionDependencies {
   /** Asked for `current` on every use: the provider is replaced when the signing keys change. */
@@ -54,7 +55,7 @@ export function loadInteraction({ provider, pages }: InteractionDependencies): M
       interaction = await provider.current.interactionDetails(ctx.req, ctx.res);
       if (interaction.uid !== (ctx.params as Record<string, string>).uid) throw new Error('interaction mismatch');
     } catch {
-      return pages.error(ctx, 400, 'This sign-in page has expired', 'Go back to the application and start signing in again.');
+      return pages.error(ctx, 400, pageText('error_page.page_expired.heading'), pageText('error_page.go_back_and_start_signing_in_again'));
     }
     (ctx.state as { interaction: Interaction }).interaction = interaction;
     await next();

@@ -9,13 +9,14 @@ import { passkeyScripts } from '../passkeys/assets.ts';
 import { askForSecondFactor, showSecondFactorNeeded } from './second-factor-step.ts';
 import { signInResult } from './sign-in-result.ts';
 import { asksForMultiFactor } from '../mfa/multi-factor-request.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
-const INVALID_CREDENTIALS = 'Incorrect email or password.';
+const INVALID_CREDENTIALS = pageText('login.error.invalid_credentials');
 
-const REFUSAL_MESSAGES: Record<LoginRefusal['reason'], string> = {
-  busy: 'Sign-in is busy right now. Please try again in a moment.',
-  'too-many-in-flight': 'Too many sign-ins at once from your network. Wait a moment and try again.',
-  'too-many-failures': 'Too many failed attempts. Wait a few minutes and try again.',
+const REFUSAL_MESSAGES: Record<LoginRefusal['reason'], Wording> = {
+  busy: pageText('login.refused.busy'),
+  'too-many-in-flight': pageText('login.refused.too_many_in_flight'),
+  'too-many-failures': pageText('login.refused.too_many_failures'),
 };
 
 export async function showLogin(
@@ -23,7 +24,7 @@ export async function showLogin(
   ctx: Context,
   interaction: Interaction,
   status: number,
-  extra: { error?: string; email?: string } = {},
+  extra: { error?: Wording; email?: string } = {},
 ): Promise<void> {
   await deps.pages.render(ctx, status, 'login', {
     uid: interaction.uid,
@@ -45,11 +46,11 @@ export async function showLogin(
 export function submitLogin(deps: InteractionDependencies): Middleware {
   return async function checkPassword(ctx) {
     const interaction = interactionOf(ctx);
-    if (interaction.prompt.name !== 'login') return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    if (interaction.prompt.name !== 'login') return deps.pages.error(ctx, 400, pageText('error_page.already_signed_in.heading'), pageText('error_page.go_back_and_try_again'));
     const form = formOf(ctx);
     const email = typeof form.email === 'string' ? form.email.trim() : '';
     const password = typeof form.password === 'string' ? form.password : '';
-    if (!email || !password) return showLogin(deps, ctx, interaction, 400, { error: 'Enter your email and password.', email });
+    if (!email || !password) return showLogin(deps, ctx, interaction, 400, { error: pageText('login.error.missing'), email });
 
     const client = interaction.params.client_id;
     const clientId = typeof client === 'string' ? client : undefined;

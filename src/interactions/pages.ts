@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { PAGE_CSP } from '../pages/page-policy.ts';
 import { sendErrorPage } from '../pages/error-page.ts';
 import { languageWishesOf } from '../pages/language.ts';
+import type { Wording } from '../pages/page-text.ts';
 import type { Views } from '../pages/views.ts';
 
 const HTML_SECURITY_HEADERS = {
@@ -17,7 +18,9 @@ const HTML_SECURITY_HEADERS = {
  */
 export interface InteractionPages {
   render(ctx: Context, status: number, view: string, data: Record<string, unknown>, options?: { csp?: string }): Promise<void>;
-  error(ctx: Context, status: number, heading: string, message: string): Promise<void>;
+  error(ctx: Context, status: number, heading: Wording, message: Wording): Promise<void>;
+  /** A Wording in words, in the language of the request (for a JSON answer a page's script shows). */
+  words(ctx: Context, wording: Wording): Promise<string>;
 }
 
 export function createInteractionPages(views: Views): InteractionPages {
@@ -31,5 +34,6 @@ export function createInteractionPages(views: Views): InteractionPages {
       ctx.body = html;
     },
     error: (ctx, status, heading, message) => sendErrorPage(ctx, views, { status, heading, message }),
+    words: (ctx, wording) => views.words(wording, languageWishesOf(ctx)),
   };
 }

@@ -5,6 +5,7 @@ import { grantAskedFor, showConsent } from './consent-step.ts';
 import { allowedScopesFor, interactionOf, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
 import { showSignup } from './signup-step.ts';
+import { pageText } from '../pages/page-text.ts';
 
 /**
  * A user flow may grant fewer scopes than asked (RFC 6749 section 3.3), never one outside the
@@ -34,6 +35,6 @@ export function showPrompt(deps: InteractionDependencies): Middleware {
     const alreadyAllowed = isFirstPartyClient(interaction.params.client_id) || typeof (interaction as { deviceCode?: unknown }).deviceCode === 'string';
     if (interaction.prompt.name === 'consent' && alreadyAllowed) return grantAskedFor(deps, ctx, interaction);
     if (interaction.prompt.name === 'consent') return showConsent(deps, ctx, interaction);
-    return deps.pages.error(ctx, 400, 'Unsupported step', 'This sign-in step is not supported.');
+    return deps.pages.error(ctx, 400, pageText('error_page.unsupported_step.heading'), pageText('error_page.unsupported_step.message'));
   };
 }

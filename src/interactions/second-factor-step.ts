@@ -4,13 +4,14 @@ import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import { signInResult } from './sign-in-result.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
-const WRONG_CODE = 'That code did not work. Check the app and try the newest code, or a recovery code.';
+const WRONG_CODE = pageText('login_code.error.wrong_code');
 
-const REFUSAL_MESSAGES: Record<LoginRefusal['reason'], string> = {
-  busy: 'Sign-in is busy right now. Please try again in a moment.',
-  'too-many-in-flight': 'Too many sign-ins at once from your network. Wait a moment and try again.',
-  'too-many-failures': 'Too many wrong codes. Wait a few minutes and try again.',
+const REFUSAL_MESSAGES: Record<LoginRefusal['reason'], Wording> = {
+  busy: pageText('login.refused.busy'),
+  'too-many-in-flight': pageText('login.refused.too_many_in_flight'),
+  'too-many-failures': pageText('login_code.refused.too_many_failures'),
 };
 
 /** Kept on the interaction (server-side, bound to this browser's interaction cookie) once the password is right. */
@@ -35,7 +36,7 @@ async function showCodeStep(
   ctx: Context,
   interaction: Interaction,
   status: number,
-  error?: string,
+  error?: Wording,
 ): Promise<void> {
   await deps.pages.render(ctx, status, 'login-code', {
     uid: interaction.uid,
@@ -96,12 +97,12 @@ export function submitSecondFactor(deps: InteractionDependencies): Middleware {
   return async function checkSecondFactor(ctx) {
     const interaction = interactionOf(ctx);
     if (interaction.prompt.name !== 'login')
-      return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+      return deps.pages.error(ctx, 400, pageText('error_page.already_signed_in.heading'), pageText('error_page.go_back_and_try_again'));
     const accountId = passwordProvenFor(interaction);
     if (!accountId) return backToSignIn(ctx, interaction);
     const form = formOf(ctx);
     const code = typeof form.code === 'string' ? form.code.trim() : '';
-    if (!code) return showCodeStep(deps, ctx, interaction, 400, 'Enter the code from your authenticator app.');
+    if (!code) return showCodeStep(deps, ctx, interaction, 400, pageText('login_code.error.missing'));
 
     const client = interaction.params.client_id;
     const clientId = clientIdOf(interaction);

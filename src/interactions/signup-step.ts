@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
+import { languageWishesOf } from '../pages/language.ts';
 import { PasswordRejectedError } from '../accounts/password-policy.ts';
 import { expectedFailure } from '../errors/app-error.ts';
-import { asSentence } from '../pages/error-page.ts';
 import { MailNotSentError } from '../mail/mailer.ts';
 import { RESUME_WINDOW_SECONDS, type SelfService } from '../self-service/self-service.ts';
 import { bindSignupToBrowser, clearSignupBinding, signupBindingOf } from '../self-service/signup-binding.ts';
@@ -12,8 +12,9 @@ import { formOf } from './forms.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import { showLogin } from './login-step.ts';
 import { signInResult } from './sign-in-result.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
-type SignupForm = { email?: string; name?: string; error?: string; focus?: 'email' | 'password' | 'name' };
+type SignupForm = { email?: string; name?: string; error?: Wording; focus?: 'email' | 'password' | 'name' };
 
 const SIGNING_IN_PROMPTS = new Set(['login', 'create']);
 
@@ -38,8 +39,8 @@ export async function showSignup(deps: InteractionDependencies, ctx: Context, in
 export function signupPage(deps: InteractionDependencies): Middleware {
   return async function showSignupForm(ctx) {
     const interaction = interactionOf(ctx);
-    if (!selfServiceOf(deps)) return deps.pages.error(ctx, 404, 'Sign-up is not available', 'Ask the administrator of this service for an account.');
-    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    if (!selfServiceOf(deps)) return deps.pages.error(ctx, 404, pageText('error_page.signup_unavailable.heading'), pageText('error_page.signup_unavailable.message'));
+    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, pageText('error_page.already_signed_in.heading'), pageText('error_page.go_back_and_try_again'));
     return showSignup(deps, ctx, interaction, 200);
   };
 }
@@ -58,15 +59,15 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
   return async function createAccount(ctx) {
     const interaction = interactionOf(ctx);
     const selfService = selfServiceOf(deps);
-    if (!selfService) return deps.pages.error(ctx, 404, 'Sign-up is not available', 'Ask the administrator of this service for an account.');
-    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, 'Already signed in', 'Go back to the application and try again.');
+    if (!selfService) return deps.pages.error(ctx, 404, pageText('error_page.signup_unavailable.heading'), pageText('error_page.signup_unavailable.message'));
+    if (!SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return deps.pages.error(ctx, 400, pageText('error_page.already_signed_in.heading'), pageText('error_page.go_back_and_try_again'));
     const fields = formOf(ctx);
     const email = typeof fields.email === 'string' ? fields.email.trim() : '';
     const name = typeof fields.name === 'string' ? fields.name.trim() : '';
     const password = typeof fields.password === 'string' ? fields.password : '';
-    const again = (status: number, error: string, focus: SignupForm['focus']) => showSignup(deps, ctx, interaction, status, { email, name, error, focus });
-    if (!email) return again(400, 'Enter your email address.', 'email');
-    if (!password) return again(400, 'Choose a password.', 'password');
+    const again = (status: number, error: Wording, focus: SignupForm['focus']) => showSignup(deps, ctx, interaction, status, { email, name, error, focus });
+    if (!email) return again(400, pageText('signup.error.email_missing'), 'email');
+    if (!password) return again(400, pageText('signup.error.password_missing'), 'password');
 
     let boundAccount: string | undefined;
     try {
@@ -74,7 +75,7 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
       const { account, existing } = await selfService.accounts.signUp({ email, password, name: name || undefined });
       if (!existing) {
         selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.signed_up', target: account.id, address: ctx.ip, detail: { client_id: interaction.params.client_id } });
-        await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
+        await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid, wishes: languageWishesOf(ctx) });
         if (!selfService.requireVerifiedEmail) return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
         boundAccount = account.id;
       } else {
@@ -85,12 +86,12 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
     } catch (error) {
       if (error instanceof TooManyRequestsError) {
         ctx.set('retry-after', String(error.retryAfter));
-        return again(429, error.message, 'email');
+        return again(429, error.words, 'email');
       }
-      if (error instanceof MailNotSentError) return again(503, error.message, 'email');
-      if (error instanceof PasswordRejectedError) return again(400, asSentence(error.message), 'password');
+      if (error instanceof MailNotSentError) return again(503, error.words, 'email');
+      if (error instanceof PasswordRejectedError) return again(400, error.words, 'password');
       const expected = expectedFailure(error);
-      if (expected?.code === 'invalid_input') return again(400, expected.fields?.[0]?.pointer === '/email' ? 'Enter a valid email address.' : expected.message, fieldOf(error));
+      if (expected?.code === 'invalid_input') return again(400, expected.fields?.[0]?.pointer === '/email' ? pageText('common.error.email_invalid') : expected.message, fieldOf(error));
       throw error;
     }
     bindSignupToBrowser(ctx, interaction.uid, boundAccount, deps.secureCookies);
@@ -138,11 +139,11 @@ export function resendVerification(deps: InteractionDependencies): Middleware {
     const account = await selfService.accounts.find(binding.accountId);
     if (!account || !account.signedUpAt || account.emailVerified || account.disabled) return ctx.redirect(`/interaction/${interaction.uid}`);
     try {
-      await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid });
+      await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid, wishes: languageWishesOf(ctx) });
     } catch (error) {
       if (!(error instanceof TooManyRequestsError || error instanceof MailNotSentError)) throw error;
       if (error instanceof TooManyRequestsError) ctx.set('retry-after', String(error.retryAfter));
-      return deps.pages.error(ctx, error.status, 'The email was not sent', error.message);
+      return deps.pages.error(ctx, error.status, pageText('error_page.mail_not_sent.heading'), error.words);
     }
     await deps.pages.render(ctx, 200, 'check-email', { uid: interaction.uid, email: account.email, clientName: await clientNameOf(deps, interaction.params.client_id) });
   };

@@ -9,10 +9,14 @@ const CONTROL_CHARACTERS = /[\u0000-\u001F\u007F]+/g;
  */
 export function failureReason(error: unknown): string {
   if (error instanceof DeadlineReached) {
-    return error.lastFailure === undefined ? `EDEADLINE: ${error.message}` : `EDEADLINE: ${error.message}; before that ${failureReason(error.lastFailure)}`;
+    return error.lastFailure === undefined
+      ? `EDEADLINE: ${error.message}`
+      : `EDEADLINE: ${error.message}; before that ${failureReason(error.lastFailure)}`;
   }
   const { code, responseCode, message } = (error ?? {}) as { code?: unknown; responseCode?: unknown; message?: unknown };
-  const codes = [typeof code === 'string' ? code : undefined, typeof responseCode === 'number' ? String(responseCode) : undefined].filter(Boolean);
+  const codes = [typeof code === 'string' ? code : undefined, typeof responseCode === 'number' ? String(responseCode) : undefined].filter(
+    Boolean,
+  );
   const text = typeof message === 'string' ? message : String(error);
   return `${codes.length > 0 ? `${codes.join(' ')}: ` : ''}${text}`.replace(CONTROL_CHARACTERS, ' ').trim().slice(0, 300);
 }

@@ -1,5 +1,5 @@
 import type { OutgoingMail } from './mailer.ts';
-import { SUBJECTS } from './strings.ts';
+import { MAIL_TEMPLATES } from './templates.ts';
 
 // One bare address: a list ("a@x, b@y") or a display name would let a caller reach more people.
 const SINGLE_ADDRESS = /^[^\s@,;:<>()[\]"\\]+@[^\s@,;:<>()[\]"\\]+$/;
@@ -19,13 +19,15 @@ const isLinkKey = (key: string): boolean => /link$/i.test(key);
  * Error, never sent). Messages name the key, not the value: a link carries a live token.
  */
 export function assertSendable(mail: OutgoingMail, issuer: string): void {
-  if (!Object.hasOwn(SUBJECTS, mail.template)) throw new Error(`mail: unknown template "${String(mail.template)}"`);
-  if (typeof mail.to !== 'string' || !SINGLE_ADDRESS.test(mail.to)) throw new Error(`mail ${mail.template}: "to" must be one email address`);
+  if (!(MAIL_TEMPLATES as readonly string[]).includes(mail.template)) throw new Error(`mail: unknown template "${String(mail.template)}"`);
+  if (typeof mail.to !== 'string' || !SINGLE_ADDRESS.test(mail.to))
+    throw new Error(`mail ${mail.template}: "to" must be one email address`);
   if (typeof mail.data.link !== 'string') throw new Error(`mail ${mail.template}: data.link is required`);
   const origin = new URL(issuer).origin;
   for (const [key, value] of Object.entries(mail.data)) {
     if (typeof value !== 'string') throw new Error(`mail ${mail.template}: data.${key} must be a string`);
-    if (isLinkKey(key) && !isLinkOn(origin, value)) throw new Error(`mail ${mail.template}: data.${key} must be an http(s) URL on ${origin}`);
+    if (isLinkKey(key) && !isLinkOn(origin, value))
+      throw new Error(`mail ${mail.template}: data.${key} must be an http(s) URL on ${origin}`);
   }
 }
 

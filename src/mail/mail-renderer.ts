@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
-import type { MailTemplate } from './mailer.ts';
+import type { MailTemplate } from './templates.ts';
 import { displayData } from './mail-data.ts';
-import { SUBJECTS } from './strings.ts';
-import { readingOverrides } from '../pages/views.ts';
+import { chooseLanguage, type LanguageWishes } from '../pages/language.ts';
+import { BASE_LANGUAGE, loadPageStrings, type PageStrings } from '../pages/strings.ts';
+import { readingOverrides, VIEWS_DIR } from '../pages/views.ts';
 
 export const MAIL_VIEWS_DIR = fileURLToPath(new URL('../../views/mail/', import.meta.url));
 
@@ -14,9 +16,25 @@ export interface RenderedMail {
 }
 
 export interface MailRenderer {
-  /** `views/mail/<template>.text.eta` and `.html.eta`, each inside its layout, with the product and the issuer. */
-  render(template: MailTemplate, data: Readonly<Record<string, string>>): Promise<RenderedMail>;
+  /**
+   * `views/mail/<template>.text.eta` and `.html.eta`, each inside its layout, with the product and
+   * the issuer, in the language `wishes` choose (the page strings' `mail.*` keys).
+   */
+  render(template: MailTemplate, data: Readonly<Record<string, string>>, wishes?: LanguageWishes): Promise<RenderedMail>;
 }
+
+export interface MailRendererOptions {
+  readonly viewsDir?: string | undefined;
+  readonly overrideDir?: string | undefined;
+  /** Where the `<lang>.json` strings are, ours first (default: views/strings/ only). */
+  readonly stringsDirs?: readonly string[] | undefined;
+  readonly defaultLanguage?: string | undefined;
+  readonly productName: string;
+  readonly issuer: string;
+}
+
+/** `verify-email` → `mail.verify_email`: where its strings are. */
+const stringsPrefix = (template: MailTemplate): string => `mail.${template.replaceAll('-', '_')}`;
 
 /** How the issuer is named in a mail: host and path, no scheme, so that it is not one more link. */
 const issuerName = (issuer: string): string => {
@@ -28,20 +46,25 @@ const issuerName = (issuer: string): string => {
  * Two engines over the same folder: HTML with every `<%= %>` value escaped, text with none (a
  * text body shows `<` as it is). Eta is loaded on the first mail, not at start (idle memory).
  */
-export function createMailRenderer({ viewsDir = MAIL_VIEWS_DIR, overrideDir, productName, issuer }: { viewsDir?: string | undefined; overrideDir?: string | undefined; productName: string; issuer: string }): MailRenderer {
+export function createMailRenderer(options: MailRendererOptions): MailRenderer {
+  const { viewsDir = MAIL_VIEWS_DIR, overrideDir, productName, issuer, defaultLanguage = BASE_LANGUAGE } = options;
   let engines: Promise<{ html: Eta; text: Eta }> | undefined;
+  let strings: PageStrings | undefined;
   const load = async () => {
     const { Eta } = await import('eta');
-    const engine = (autoEscape: boolean) => readingOverrides(new Eta({ views: viewsDir, autoEscape, cache: true, autoTrim: false }), viewsDir, overrideDir);
+    const engine = (autoEscape: boolean) =>
+      readingOverrides(new Eta({ views: viewsDir, autoEscape, cache: true, autoTrim: false }), viewsDir, overrideDir);
     return { html: engine(true), text: engine(false) };
   };
-  const shared = { productName, issuerName: issuerName(issuer) };
+  const shared = { productName, issuerName: issuerName(issuer), words: { product: productName } };
   return {
-    async render(template, data) {
+    async render(template, data, wishes = {}) {
       engines ??= load();
+      strings ??= loadPageStrings(options.stringsDirs ?? [join(VIEWS_DIR, 'strings')]);
       const { html, text } = await engines;
-      const subject = SUBJECTS[template](productName);
-      const values = { ...displayData(data), ...shared, subject };
+      const { lang, t } = strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
+      const subject = t(`${stringsPrefix(template)}.subject`, shared.words);
+      const values = { ...displayData(data), ...shared, subject, lang, t };
       return { subject, text: text.render(`${template}.text.eta`, values), html: html.render(`${template}.html.eta`, values) };
     },
   };

@@ -1,5 +1,6 @@
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { LanguageWishes } from '../pages/language.ts';
 import { withBoundedRetries } from './bounded-retries.ts';
 import type { Delivery } from './delivery.ts';
 import { failureCode, failureReason } from './failure-reason.ts';
@@ -11,13 +12,17 @@ import { createSmtpDelivery } from './smtp-delivery.ts';
 
 export { MailNotSentError } from './mail-not-sent-error.ts';
 
-export type MailTemplate = 'verify-email' | 'signup-existing-account' | 'password-reset' | 'password-changed' | 'email-change' | 'email-changed';
+import type { MailTemplate } from './templates.ts';
+
+export type { MailTemplate } from './templates.ts';
 
 export interface OutgoingMail {
   readonly to: string;
   readonly template: MailTemplate;
   /** Template data; every value whose key ends in `link` (e.g. `link`) must be an https?: URL on the issuer's origin. */
   readonly data: Readonly<Record<string, string>>;
+  /** The languages of the person the mail answers (the page they were on); none: DEFAULT_LANGUAGE. */
+  readonly wishes?: LanguageWishes | undefined;
 }
 
 export interface Mailer {
@@ -49,6 +54,10 @@ export interface MailerOptions {
   readonly viewsDir?: string;
   /** Mail templates that replace ours of the same name (VIEWS_OVERRIDE_DIR/mail). */
   readonly overrideDir?: string | undefined;
+  /** The page strings' folders, ours first (views/strings, VIEWS_OVERRIDE_DIR/strings): mails use their `mail.*` keys. */
+  readonly stringsDirs?: readonly string[] | undefined;
+  /** DEFAULT_LANGUAGE: the language of a mail whose person's languages are unknown or not available. */
+  readonly defaultLanguage?: string | undefined;
 }
 
 /**
@@ -62,7 +71,7 @@ export function createMailer(options: MailerOptions): Mailer {
   const deadlineMs = options.deadlineMs ?? 8000;
   const attempts = Math.max(1, options.attempts ?? 3);
   const attemptTimeoutMs = Math.min(options.attemptTimeoutMs ?? 4000, deadlineMs);
-  const renderer = createMailRenderer({ viewsDir: options.viewsDir, overrideDir: options.overrideDir, productName: options.productName, issuer: options.issuer });
+  const renderer = createMailRenderer(options);
   const delivery: Delivery = options.smtpUrl
     ? createSmtpDelivery(options.smtpUrl, { attemptTimeoutMs, logger })
     : createOutboxDelivery(options.outboxDir, { logger });
@@ -71,19 +80,35 @@ export function createMailer(options: MailerOptions): Mailer {
   return {
     async send(mail) {
       assertSendable(mail, options.issuer);
-      const composed = { template: mail.template, from: options.from, to: mail.to, ...(await renderer.render(mail.template, mail.data)) };
+      const composed = {
+        template: mail.template,
+        from: options.from,
+        to: mail.to,
+        ...(await renderer.render(mail.template, mail.data, mail.wishes)),
+      };
       const about = { template: mail.template, recipientDomain: recipientDomain(mail.to) };
       const startedAt = Date.now();
       try {
         if (closed) throw new Error('the mailer is closed');
-        await withBoundedRetries((signal) => delivery.deliver(composed, signal), { deadlineMs, attempts }, {
-          isPermanent: (error) => delivery.isPermanent(error),
-          onRetry: (error, attemptNumber) => logger.info({ ...about, attempt: attemptNumber, reason: failureReason(error) }, 'mail attempt failed, trying again'),
-        });
+        await withBoundedRetries(
+          (signal) => delivery.deliver(composed, signal),
+          { deadlineMs, attempts },
+          {
+            isPermanent: (error) => delivery.isPermanent(error),
+            onRetry: (error, attemptNumber) =>
+              logger.info({ ...about, attempt: attemptNumber, reason: failureReason(error) }, 'mail attempt failed, trying again'),
+          },
+        );
       } catch (error) {
         const reason = failureReason(error);
         logger.warn({ ...about, reason, errorCode: failureCode(error), elapsedMs: Date.now() - startedAt }, 'mail not sent');
-        options.audit?.recordInBackground({ actor: 'system', action: 'mail.failed', target: mail.to, outcome: 'failure', detail: { template: mail.template, reason } });
+        options.audit?.recordInBackground({
+          actor: 'system',
+          action: 'mail.failed',
+          target: mail.to,
+          outcome: 'failure',
+          detail: { template: mail.template, reason },
+        });
         throw new MailNotSentError(error);
       }
     },

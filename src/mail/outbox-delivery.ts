@@ -12,7 +12,13 @@ export function createOutboxDelivery(outboxDir: string, { logger }: { logger: Lo
   return {
     async deliver(mail) {
       const { createTransport } = await import('nodemailer');
-      const composer = createTransport({ streamTransport: true, buffer: true, newline: 'unix', disableFileAccess: true, disableUrlAccess: true });
+      const composer = createTransport({
+        streamTransport: true,
+        buffer: true,
+        newline: 'unix',
+        disableFileAccess: true,
+        disableUrlAccess: true,
+      });
       const { message } = await composer.sendMail(messageOptions(mail));
       const file = join(outboxDir, `${new Date().toISOString().replaceAll(':', '')}-${randomBytes(4).toString('hex')}.eml`);
       await mkdir(outboxDir, { recursive: true, mode: 0o700 });

@@ -8,6 +8,7 @@ import type { Views } from '../pages/views.ts';
 import { RECOVERY_CODE_COUNT } from './recovery-codes.ts';
 import { qrCodeImage } from './totp-qr.ts';
 import type { TotpService } from './totp-service.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 export interface TotpAccountDependencies {
   readonly totp: Pick<TotpService, 'isEnrolled' | 'summary' | 'startEnrolment' | 'confirmEnrolment' | 'remove' | 'regenerateRecoveryCodes'>;
@@ -45,13 +46,13 @@ export function createTotpAccountRouter(deps: TotpAccountDependencies): Router {
   router.post('/', async (ctx) => {
     const { accountId } = accountSessionOf(ctx);
     const code = textOf(formOf(ctx).code);
-    if (!code) return showEnrolment(deps, pages, ctx, 400, 'Enter the 6-digit code the app shows.');
+    if (!code) return showEnrolment(deps, pages, ctx, 400, pageText('account.totp_enrol.error.code_missing'));
     const confirmation = await deps.totp.confirmEnrolment(accountId, code, ctx.ip);
     if (confirmation.refused === 'wrong-code')
-      return showEnrolment(deps, pages, ctx, 400, 'That code did not match. Check that the app shows Portcullis and type its newest code.');
+      return showEnrolment(deps, pages, ctx, 400, pageText('account.totp_enrol.error.wrong_code'));
     if (confirmation.refused) {
       if (await deps.totp.isEnrolled(accountId)) return seeOther(ctx, TOTP_ACCOUNT_PATH);
-      return showEnrolment(deps, pages, ctx, 400, 'That setup expired. Add the new QR code or key below to the app, then type its code.');
+      return showEnrolment(deps, pages, ctx, 400, pageText('account.totp_enrol.error.expired'));
     }
     return pages.render(ctx, 200, 'account/totp-recovery-codes', {
       renewed: false,
@@ -70,14 +71,14 @@ export function createTotpAccountRouter(deps: TotpAccountDependencies): Router {
     const { accountId } = accountSessionOf(ctx);
     if (!(await deps.totp.isEnrolled(accountId))) return seeOther(ctx, TOTP_ACCOUNT_PATH);
     const code = textOf(formOf(ctx).code);
-    if (!code) return showManagement(deps, pages, ctx, 400, 'Enter a code from your app, or a recovery code.');
+    if (!code) return showManagement(deps, pages, ctx, 400, pageText('account.totp_manage.error.code_missing'));
     const check = await deps.totp.remove(accountId, code, ctx.ip);
     if (check.refused) {
       ctx.set('retry-after', String(check.refused.retryAfter));
-      return showManagement(deps, pages, ctx, check.refused.status, 'Too many wrong codes. Wait a few minutes and try again.');
+      return showManagement(deps, pages, ctx, check.refused.status, pageText('login_code.refused.too_many_failures'));
     }
     if (!check.accepted)
-      return showManagement(deps, pages, ctx, 400, 'That code did not work. Type the newest code from the app, or a recovery code.');
+      return showManagement(deps, pages, ctx, 400, pageText('account.totp_manage.error.wrong_code'));
     return seeOther(ctx, '/account?done=totp-removed');
   });
 
@@ -89,11 +90,11 @@ async function showEnrolment(
   pages: InteractionPages,
   ctx: Context,
   status: number,
-  error?: string,
+  error?: PageText,
 ): Promise<void> {
   const session = accountSessionOf(ctx);
   const account = await deps.accounts.find(session.accountId);
-  if (!account) return pages.error(ctx, 404, 'Account not found', 'Sign in again and try once more.');
+  if (!account) return pages.error(ctx, 404, pageText('error_page.account_not_found.heading'), pageText('error_page.account_not_found.message'));
   const enrolment = await deps.totp.startEnrolment(account.id, account.email);
   if (!enrolment) return seeOther(ctx, TOTP_ACCOUNT_PATH);
   await pages.render(ctx, status, 'account/totp-enrol', {
@@ -111,7 +112,7 @@ async function showManagement(
   pages: InteractionPages,
   ctx: Context,
   status: number,
-  error?: string,
+  error?: PageText,
 ): Promise<void> {
   const session = accountSessionOf(ctx);
   const summary = await deps.totp.summary(session.accountId);

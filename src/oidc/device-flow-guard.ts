@@ -11,6 +11,7 @@ import { createSharedCounters, type Counter, type Memory } from '../limits/share
 import { sendErrorPage } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 import { emitDeviceFlowEvent } from './device-flow-events.ts';
+import { pageText } from '../pages/page-text.ts';
 
 export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 
@@ -87,7 +88,8 @@ const orElse = async <T>(fallback: T, action: () => Promise<T>): Promise<T> => {
   }
 };
 
-const inWords = (seconds: number): string => (seconds <= 60 ? 'a minute' : `${Math.ceil(seconds / 60)} minutes`);
+/** A wait in whole minutes, at least one. */
+const minutesOf = (seconds: number): number => Math.max(1, Math.ceil(seconds / 60));
 
 /** The path as oidc-provider's router matches it: any case, one trailing slash allowed. */
 const routedPath = (path: string): string => (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
@@ -132,8 +134,8 @@ export function useDeviceFlowGuard(provider: Provider, deps: DeviceFlowGuardDepe
       emitDeviceFlowEvent(provider, { action: 'device.code_throttled', address: ctx.ip });
       return sendErrorPage(ctx, deps.views, {
         status: 429,
-        heading: 'Too many wrong codes',
-        message: `Too many wrong codes were entered from your network. Wait ${inWords(wait)}, then enter the code shown on your device again.`,
+        heading: pageText('error_page.too_many_wrong_codes.heading'),
+        message: pageText('error_page.too_many_wrong_codes.message', { count: minutesOf(wait) }),
         code: 'rate_limited',
         retryAfter: wait,
       });

@@ -8,7 +8,9 @@ import type { Views } from '../pages/views.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import { markWrongUserCode, prefilledUserCodeOf } from './device-flow-guard.ts';
 import { emitDeviceFlowEvent, type DeviceFlowEvent } from './device-flow-events.ts';
-import { describeScope, isOidcScope, scopeList } from './scopes.ts';
+import { isOidcScope, scopeList } from './scopes.ts';
+import { describeScope } from '../interactions/scope-wording.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 type DeviceFlowOptions = NonNullable<NonNullable<Configuration['features']>['deviceFlow']>;
 
@@ -21,17 +23,17 @@ export interface DeviceFlowDependencies {
 }
 
 /** Why the code page is shown again, by oidc-provider's error names, in words for the person. */
-const CODE_PROBLEMS: Record<string, string> = {
-  NoCodeError: 'Enter the code shown on your device.',
-  NotFoundError: 'That code is not right. Check the code shown on your device and try again.',
-  ExpiredError: 'That code has expired. Start again on your device to get a new one.',
-  AlreadyUsedError: 'That code has been used already. Start again on your device to get a new one.',
+const CODE_PROBLEMS: Record<string, PageText> = {
+  NoCodeError: pageText('device_code.error.no_code'),
+  NotFoundError: pageText('device_code.error.not_found'),
+  ExpiredError: pageText('device_code.error.expired'),
+  AlreadyUsedError: pageText('device_code.error.already_used'),
   // oidc-provider's CSRF check: a form from an older visit, or one whose session has ended.
-  InvalidRequest: 'This page had expired. Enter the code again.',
+  InvalidRequest: pageText('device_code.error.page_expired'),
 };
-const SOMETHING_WRONG = 'Something went wrong on our side. Please enter the code again; if it keeps happening, start again on your device.';
+const SOMETHING_WRONG = pageText('device_code.error.something_wrong');
 // After the sign-in (route device_resume) the code was entered long ago: only "start again" helps.
-const RESUME_PROBLEM = 'This sign-in has expired or was already used. Start again on your device to get a new code.';
+const RESUME_PROBLEM = pageText('device_code.error.resume_expired');
 
 const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new URL(identifier).host || identifier : identifier);
 
@@ -91,7 +93,7 @@ export function deviceFlowFeature(deps: DeviceFlowDependencies): DeviceFlowOptio
         markWrongUserCode(ctx);
         emit(ctx, { action: 'device.code_rejected' });
       }
-      const known = error ? CODE_PROBLEMS[error.name] : undefined;
+      const known = error && Object.hasOwn(CODE_PROBLEMS, error.name) ? CODE_PROBLEMS[error.name] : undefined;
       const problem = !error ? undefined : ctx.oidc.route === 'device_resume' && known ? RESUME_PROBLEM : (known ?? SOMETHING_WRONG);
       const entered = (error as { userCode?: unknown } | undefined)?.userCode;
       const prefilled = prefilledUserCodeOf(ctx);

@@ -1,7 +1,8 @@
 import type { KoaContextWithOIDC } from 'oidc-provider';
-import { asSentence, sendErrorPage } from '../pages/error-page.ts';
+import { asSentence, sendErrorPage, UNAVAILABLE, UNEXPECTED } from '../pages/error-page.ts';
 import { languageWishesOf } from '../pages/language.ts';
 import type { Views } from '../pages/views.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 interface ErrorOut {
   error?: string;
@@ -10,22 +11,22 @@ interface ErrorOut {
 
 const NO_STORE = 'no-store';
 
+const NOT_THIS_WAY = { heading: pageText('error_page.client_not_allowed.heading'), message: pageText('error_page.tell_developers') };
+const NOT_ACCEPTED = { heading: pageText('error_page.invalid_request.heading'), message: pageText('error_page.invalid_request.message') };
+const START_AGAIN = pageText('error_page.go_back_and_start_signing_in_again');
 /** What a person is told for each protocol error oidc-provider renders as a page; the rest get the generic line. */
-const FOR_PEOPLE: Record<string, { heading: string; message: string }> = {
-  invalid_client: { heading: 'This application is not known here', message: 'The application you came from is not registered with this sign-in service, or no longer is. Tell its developers.' },
-  invalid_redirect_uri: {
-    heading: 'We stopped here to protect you',
-    message: 'The application asked to send you back to an address it has not registered, so you were not sent anywhere. Go back to the application and try again, or tell its developers.',
-  },
-  unauthorized_client: { heading: 'This application may not sign you in this way', message: 'Tell the application’s developers.' },
-  unsupported_response_type: { heading: 'This application may not sign you in this way', message: 'Tell the application’s developers.' },
-  invalid_scope: { heading: 'The application asked for access it may not have', message: 'Go back to the application and try again, or tell its developers.' },
-  invalid_request: { heading: 'The sign-in request could not be completed', message: 'The application sent a request this service cannot accept. Go back to the application and try again.' },
-  invalid_request_uri: { heading: 'This sign-in link has expired', message: 'Go back to the application and start signing in again.' },
-  invalid_request_object: { heading: 'The sign-in request could not be completed', message: 'The application sent a request this service cannot accept. Go back to the application and try again.' },
-  session_not_found: { heading: 'This sign-in has expired', message: 'Go back to the application and start signing in again.' },
-  interaction_required: { heading: 'You need to sign in', message: 'Go back to the application and start signing in again.' },
-  temporarily_unavailable: { heading: 'Sign-in is temporarily unavailable', message: 'Please try again in a moment.' },
+const FOR_PEOPLE: Record<string, { heading: PageText; message: PageText }> = {
+  invalid_client: { heading: pageText('error_page.invalid_client.heading'), message: pageText('error_page.invalid_client.message') },
+  invalid_redirect_uri: { heading: pageText('error_page.invalid_redirect_uri.heading'), message: pageText('error_page.invalid_redirect_uri.message') },
+  unauthorized_client: NOT_THIS_WAY,
+  unsupported_response_type: NOT_THIS_WAY,
+  invalid_scope: { heading: pageText('error_page.invalid_scope.heading'), message: pageText('error_page.try_again_or_tell_developers') },
+  invalid_request: NOT_ACCEPTED,
+  invalid_request_uri: { heading: pageText('error_page.link_expired.heading'), message: START_AGAIN },
+  invalid_request_object: NOT_ACCEPTED,
+  session_not_found: { heading: pageText('error_page.sign_in_expired.heading'), message: START_AGAIN },
+  interaction_required: { heading: pageText('error_page.interaction_required.heading'), message: START_AGAIN },
+  temporarily_unavailable: UNAVAILABLE,
 };
 
 /**
@@ -36,11 +37,11 @@ const FOR_PEOPLE: Record<string, { heading: string; message: string }> = {
 export function createRenderError(views: Views) {
   return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: Error) => {
     const unexpected = !out.error || out.error === 'server_error';
-    const known = out.error ? FOR_PEOPLE[out.error] : undefined;
+    const known = out.error && Object.hasOwn(FOR_PEOPLE, out.error) ? FOR_PEOPLE[out.error] : undefined;
     await sendErrorPage(ctx, views, {
       status: ctx.status,
-      heading: unexpected ? 'Something went wrong' : (known?.heading ?? 'The sign-in request could not be completed'),
-      message: unexpected ? 'This is a fault on our side, not yours. Please try again; if it keeps happening, tell the support team the request id below.' : (known?.message ?? 'Go back to the application and try again.'),
+      heading: unexpected ? UNEXPECTED.heading : (known?.heading ?? NOT_ACCEPTED.heading),
+      message: unexpected ? UNEXPECTED.message : (known?.message ?? pageText('error_page.go_back_and_try_again')),
       detail: unexpected || !out.error_description ? undefined : asSentence(out.error_description),
       code: out.error ?? 'server_error',
     });

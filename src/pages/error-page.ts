@@ -7,12 +7,13 @@ import { requestIdOf } from '../observability/request-id.ts';
 import { languageWishesOf } from './language.ts';
 import { PAGE_CSP } from './page-policy.ts';
 import type { Views } from './views.ts';
+import { isPageText, pageText, type PageText, type Wording } from './page-text.ts';
 
 /** What the error page says: a heading, what happened (and what to do), the code and request id. */
 export interface ErrorPage {
   readonly status: number;
-  readonly heading: string;
-  readonly message: string;
+  readonly heading: Wording;
+  readonly message: Wording;
   /** The technical reason, for the developers of the application the person came from. */
   readonly detail?: string | undefined;
   readonly code?: string;
@@ -27,6 +28,19 @@ const PAGE_HEADERS = {
 };
 
 export const asSentence = (text: string): string => `${text[0]!.toUpperCase()}${text.slice(1)}${/[.!?]$/.test(text) ? '' : '.'}`;
+
+/** The page string of an error that carries one (`words`: a password refused, a limit reached, a mail not sent). */
+export const wordsOf = (error: unknown): PageText | undefined => {
+  const words = (error as { words?: unknown } | null | undefined)?.words;
+  return isPageText(words) ? words : undefined;
+};
+
+/** What a page says of an expected failure: its page string, else its own message as a sentence. */
+export const failureWording = (error: AppError): Wording => wordsOf(error) ?? asSentence(error.message);
+
+/** The generic texts of the error pages (also oidc-provider's, src/oidc/html-pages.ts). */
+export const UNEXPECTED = { heading: pageText('error_page.unexpected.heading'), message: pageText('error_page.unexpected.message') } as const;
+export const UNAVAILABLE = { heading: pageText('error_page.unavailable.heading'), message: pageText('error_page.try_again_in_a_moment') } as const;
 
 /** The one HTML translation of a failure: never cached, never framed, never a stack trace. */
 export async function sendErrorPage(ctx: Context, views: Views, page: ErrorPage): Promise<void> {
@@ -53,19 +67,14 @@ export function errorPageFor(expected: AppError | undefined, error: unknown): Er
   if (expected?.expose)
     return {
       status: expected.status,
-      heading: 'The request could not be completed',
-      message: asSentence(expected.message),
+      heading: pageText('error_page.not_completed.heading'),
+      message: failureWording(expected),
       code: expected.code,
       retryAfter: expected.retryAfter,
     };
   if (isDependencyOutage(error))
-    return { status: 503, heading: 'Sign-in is temporarily unavailable', message: 'Please try again in a moment.', retryAfter: 5 };
-  return {
-    status: 500,
-    heading: 'Something went wrong',
-    message: 'This is a fault on our side, not yours. Please try again; if it keeps happening, tell the support team the request id below.',
-    code: 'server_error',
-  };
+    return { status: 503, ...UNAVAILABLE, retryAfter: 5 };
+  return { status: 500, ...UNEXPECTED, code: 'server_error' };
 }
 
 /** A browser gets a page, not JSON, when a step fails: its own message if expected, else a generic one. */

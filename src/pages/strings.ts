@@ -22,6 +22,11 @@ export function canonicalLanguage(tag: string): string | undefined {
 }
 /** Strings whose key ends so are HTML (their own markup kept, values escaped); all others are text. */
 const HTML_KEY = /_html$/;
+/**
+ * `key.one`, `key.other`, …: the plural forms of `key`, one chosen by its `count` value (Intl.PluralRules
+ * of the language). English has `.one` and `.other`; a translation may add the forms its language has.
+ */
+const PLURAL_FORM = /^(.+)\.(zero|one|two|few|many|other)$/;
 
 export type StringValues = Readonly<Record<string, unknown>>;
 
@@ -83,12 +88,20 @@ function readFolder(dir: string): Map<string, StringTable> {
 function keepingWhatEnglishHas(table: StringTable, english: StringTable): StringTable {
   return Object.fromEntries(
     Object.entries(table).filter(([key, text]) => {
-      const own = ownString(english, key);
-      if (own === undefined) return false;
-      const allowed = placeholdersOf(own);
-      return [...placeholdersOf(text)].every((name) => allowed.has(name));
+      const allowed = placeholdersAllowed(key, english);
+      return allowed !== undefined && [...placeholdersOf(text)].every((name) => allowed.has(name));
     }),
   );
+}
+
+/** The placeholders English gives `key`; for a plural form, those of its English forms. Undefined: English has no such key. */
+function placeholdersAllowed(key: string, english: StringTable): Set<string> | undefined {
+  const own = ownString(english, key);
+  if (own !== undefined) return placeholdersOf(own);
+  const base = PLURAL_FORM.exec(key)?.[1];
+  if (base === undefined || ownString(english, `${base}.other`) === undefined) return undefined;
+  const forms = Object.keys(english).filter((candidate) => PLURAL_FORM.exec(candidate)?.[1] === base);
+  return new Set(forms.flatMap((form) => [...placeholdersOf(english[form]!)]));
 }
 
 function insert(key: string, text: string, values: StringValues, escape: (text: string) => string): string {
@@ -98,9 +111,19 @@ function insert(key: string, text: string, values: StringValues, escape: (text: 
   });
 }
 
+/** The plural form of `key` for `count` in `table` (its language's rules), else its `.other`. */
+function pluralForm(table: StringTable, language: string, key: string, count: unknown): string | undefined {
+  if (typeof count !== 'number') return undefined;
+  return ownString(table, `${key}.${new Intl.PluralRules(language).select(count)}`) ?? ownString(table, `${key}.other`);
+}
+
 function translator(lang: string, table: StringTable, english: StringTable): Translator {
-  const lookup = (key: string): string => {
-    const text = ownString(table, key) ?? ownString(english, key);
+  const lookup = (key: string, values: StringValues): string => {
+    const text =
+      ownString(table, key) ??
+      ownString(english, key) ??
+      pluralForm(table, lang, key, values.count) ??
+      pluralForm(english, BASE_LANGUAGE, key, values.count);
     if (text === undefined) throw new Error(`page string "${key}" is not in ${BASE_LANGUAGE}.json`);
     return text;
   };
@@ -108,11 +131,11 @@ function translator(lang: string, table: StringTable, english: StringTable): Tra
     lang,
     t(key, values = {}) {
       if (HTML_KEY.test(key)) throw new Error(`page string "${key}" is HTML: use tHtml with <%~ %>`);
-      return insert(key, lookup(key), values, (text) => text);
+      return insert(key, lookup(key, values), values, (text) => text);
     },
     tHtml(key, values = {}) {
       if (!HTML_KEY.test(key)) throw new Error(`page string "${key}" is text: use t with <%= %>`);
-      return insert(key, lookup(key), values, escapeHtml);
+      return insert(key, lookup(key, values), values, escapeHtml);
     },
   };
 }

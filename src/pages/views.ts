@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
 import type { Branding } from '../config/config.ts';
 import { chooseLanguage, type LanguageWishes } from './language.ts';
+import { isPageText, putIntoWords, type Wording } from './page-text.ts';
 import { BASE_LANGUAGE, loadPageStrings, type PageStrings } from './strings.ts';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
@@ -12,8 +13,11 @@ export interface Views {
   /**
    * Renders `views/<name>.eta` inside the layout; every `<%= %>` value is HTML-escaped. The page is
    * in the language `wishes` choose among those with strings (docs/branding.md); none: the default.
+   * Every PageText in `data` is put into words in that language.
    */
   render(name: string, data: Record<string, unknown>, wishes?: LanguageWishes): Promise<string>;
+  /** One Wording in words, in the language `wishes` choose, without a page (a JSON answer a page's script shows). */
+  words(wording: Wording, wishes?: LanguageWishes): Promise<string>;
 }
 
 export const DEFAULT_BRANDING: Branding = { productName: 'Portcullis', logoUrl: undefined, accentColor: '#3b5bdb', supportUrl: undefined };
@@ -55,12 +59,18 @@ export function createViews(
     return readingOverrides(new Eta({ views: dir, autoEscape: true, cache, autoTrim: false }), dir, overrideDir);
   };
   const stringFolders = [join(dir, 'strings'), ...(overrideDir ? [join(overrideDir, 'strings')] : [])];
+  const translatorFor = (wishes: LanguageWishes) => {
+    strings ??= loadPageStrings(stringFolders);
+    return strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
+  };
   return {
     async render(name, data, wishes = {}) {
       engine ??= load();
-      strings ??= loadPageStrings(stringFolders);
-      const { lang, t, tHtml } = strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
-      return (await engine).render(name, { brand, ...data, lang, t, tHtml });
+      const { lang, t, tHtml } = translatorFor(wishes);
+      return (await engine).render(name, { brand, ...putIntoWords(data, { t }), lang, t, tHtml });
+    },
+    async words(wording, wishes = {}) {
+      return isPageText(wording) ? translatorFor(wishes).t(wording.key, wording.values) : wording;
     },
   };
 }

@@ -1,6 +1,8 @@
 import type { Context } from 'koa';
 import { readJsonBody } from '../admin/json-body.ts';
 import { expectedFailure } from '../errors/app-error.ts';
+import type { InteractionPages } from '../interactions/pages.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
 /** A ceremony's answer (attestation or assertion) with a name: a few kilobytes; this bounds it. */
 export const PASSKEY_BODY_LIMIT = 32 * 1024;
@@ -13,21 +15,28 @@ export function answerJson(ctx: Context, status: number, body: Record<string, un
   ctx.body = body;
 }
 
-/** The script's message for a person, in the one shape the script reads. */
-export const answerError = (ctx: Context, status: number, message: string, retryAfter?: number): void => answerJson(ctx, status, { error: message }, retryAfter);
+/** Puts a message into words in the request's language (InteractionPages.words). */
+export type Wordsmith = Pick<InteractionPages, 'words'>;
+
+/** The script's message for a person, in the one shape the script reads, in the request's language. */
+export async function answerError(ctx: Context, pages: Wordsmith, status: number, message: Wording, retryAfter?: number): Promise<void> {
+  answerJson(ctx, status, { error: await pages.words(ctx, message) }, retryAfter);
+}
+
+const NOT_UNDERSTOOD = pageText('passkeys.error.not_understood');
 
 /** The JSON object posted, or undefined once the request has been answered with why not (413, 415, 400). */
-export async function jsonObjectOf(ctx: Context): Promise<Record<string, unknown> | undefined> {
+export async function jsonObjectOf(ctx: Context, pages: Wordsmith): Promise<Record<string, unknown> | undefined> {
   let body: unknown;
   try {
     body = await readJsonBody(ctx, PASSKEY_BODY_LIMIT);
   } catch (error) {
     const expected = expectedFailure(error);
     if (!expected) throw error;
-    answerError(ctx, expected.status, 'The request was not understood. Reload the page and try again.');
+    await answerError(ctx, pages, expected.status, NOT_UNDERSTOOD);
     return undefined;
   }
   if (typeof body === 'object' && body !== null && !Array.isArray(body)) return body as Record<string, unknown>;
-  answerError(ctx, 400, 'The request was not understood. Reload the page and try again.');
+  await answerError(ctx, pages, 400, NOT_UNDERSTOOD);
   return undefined;
 }

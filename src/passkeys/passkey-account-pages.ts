@@ -10,6 +10,7 @@ import { passkeyScripts } from './assets.ts';
 import { answerError, answerJson, jsonObjectOf } from './json-exchange.ts';
 import type { PasskeySummary } from './passkey-repository.ts';
 import { MAX_PASSKEY_NAME_LENGTH, MAX_PASSKEYS_PER_ACCOUNT, passkeyNameOf, type PasskeyService, type RegistrationFailure } from './passkey-service.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 export interface PasskeyAccountDependencies {
   readonly passkeys: PasskeyService;
@@ -19,18 +20,19 @@ export interface PasskeyAccountDependencies {
 
 export const PASSKEYS_PAGE = '/account/security/passkeys';
 
-const NOT_ON_ACCOUNT = 'That passkey is no longer on your account.';
-const TOO_MANY = `An account can hold ${MAX_PASSKEYS_PER_ACCOUNT} passkeys. Remove one before adding another.`;
+const NOT_ON_ACCOUNT = pageText('passkeys.error.not_on_account');
+const TOO_MANY = pageText('passkeys.error.too_many', { max: MAX_PASSKEYS_PER_ACCOUNT });
 
-const REGISTRATION_MESSAGES: Record<RegistrationFailure, string> = {
-  expired: 'That took too long, or the page was opened twice. Please try again.',
-  invalid: 'The passkey could not be checked. Please try again.',
+const REGISTRATION_MESSAGES: Record<RegistrationFailure, PageText> = {
+  expired: pageText('passkeys.error.expired'),
+  invalid: pageText('passkeys.error.invalid'),
   'too-many': TOO_MANY,
-  'already-registered': 'This passkey is already on your account.',
+  'already-registered': pageText('passkeys.error.already_registered'),
 };
 
 /** What `?done=` after a change says: a fixed set, nothing from the URL is shown as it is. */
-const NOTICES: Record<string, string> = { added: 'Passkey added.', renamed: 'Passkey renamed.', removed: 'Passkey removed.' };
+const NOTICES: Record<string, PageText> = { added: pageText('passkeys.done.added'), renamed: pageText('passkeys.done.renamed'), removed: pageText('passkeys.done.removed') };
+const SIGNED_OUT = pageText('passkeys.error.signed_out');
 
 const DAY = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeZone: 'UTC' });
 
@@ -53,7 +55,7 @@ export function createPasskeyAccountRouter(deps: PasskeyAccountDependencies): Ro
   const pages = createInteractionPages(deps.views);
   const router = new Router({ prefix: PASSKEYS_PAGE });
 
-  async function showPasskeys(ctx: Context, status: number, extra: { error?: string; notice?: string | undefined } = {}): Promise<void> {
+  async function showPasskeys(ctx: Context, status: number, extra: { error?: PageText; notice?: PageText | undefined } = {}): Promise<void> {
     const session = accountSessionOf(ctx);
     const passkeys = await deps.passkeys.list(session.accountId);
     await pages.render(
@@ -81,30 +83,30 @@ export function createPasskeyAccountRouter(deps: PasskeyAccountDependencies): Ro
     ctx.redirect(`${PASSKEYS_PAGE}?done=${done}`);
   };
 
-  router.get('/', async (ctx) => showPasskeys(ctx, 200, { notice: NOTICES[String(ctx.query.done)] }));
+  router.get('/', async (ctx) => showPasskeys(ctx, 200, { notice: Object.hasOwn(NOTICES, String(ctx.query.done)) ? NOTICES[String(ctx.query.done)] : undefined }));
 
   router.post('/options', async (ctx) => {
     const owner = await ownerOf(ctx);
-    if (!owner) return answerError(ctx, 401, 'You are signed out. Reload the page to sign in again.');
+    if (!owner) return answerError(ctx, pages, 401, SIGNED_OUT);
     const issued = await deps.passkeys.registrationOptions(owner, ctx.ip);
-    if ('failed' in issued) return answerError(ctx, 409, TOO_MANY);
-    if ('retryAfter' in issued) return answerError(ctx, 429, 'Too many attempts. Wait a moment and try again.', issued.retryAfter);
+    if ('failed' in issued) return answerError(ctx, pages, 409, TOO_MANY);
+    if ('retryAfter' in issued) return answerError(ctx, pages, 429, pageText('passkeys.error.too_many_attempts'), issued.retryAfter);
     answerJson(ctx, 200, { ...issued.options });
   });
 
   router.post('/verify', async (ctx) => {
     const owner = await ownerOf(ctx);
-    if (!owner) return answerError(ctx, 401, 'You are signed out. Reload the page to sign in again.');
-    const body = await jsonObjectOf(ctx);
+    if (!owner) return answerError(ctx, pages, 401, SIGNED_OUT);
+    const body = await jsonObjectOf(ctx, pages);
     if (!body) return;
     const outcome = await deps.passkeys.register(owner, { response: body.response, name: body.name, address: ctx.ip });
-    if ('failed' in outcome) return answerError(ctx, outcome.failed === 'too-many' ? 409 : 400, REGISTRATION_MESSAGES[outcome.failed]);
+    if ('failed' in outcome) return answerError(ctx, pages, outcome.failed === 'too-many' ? 409 : 400, REGISTRATION_MESSAGES[outcome.failed]);
     answerJson(ctx, 200, { location: `${PASSKEYS_PAGE}?done=added` });
   });
 
   router.post('/:id/rename', async (ctx) => {
     const name = passkeyNameOf(formOf(ctx).name);
-    if (!name) return showPasskeys(ctx, 400, { error: 'Give the passkey a name.' });
+    if (!name) return showPasskeys(ctx, 400, { error: pageText('passkeys.error.name_missing') });
     if (!(await deps.passkeys.rename(accountSessionOf(ctx).accountId, passkeyIdOf(ctx), name, ctx.ip))) return showPasskeys(ctx, 404, { error: NOT_ON_ACCOUNT });
     backToList(ctx, 'renamed');
   });

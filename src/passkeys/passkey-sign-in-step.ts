@@ -5,16 +5,17 @@ import { interactionOf, storeInteractionResult, type InteractionDependencies } f
 import { signInResult } from '../interactions/sign-in-result.ts';
 import { answerError, answerJson, jsonObjectOf } from './json-exchange.ts';
 import type { PasskeyService, SignInFailure } from './passkey-service.ts';
+import { pageText, type PageText } from '../pages/page-text.ts';
 
 type PasskeySignInDependencies = InteractionDependencies & { readonly passkeys: PasskeyService };
 
-const COULD_NOT_SIGN_IN = 'That passkey could not sign you in. Try again, or sign in with your email and password.';
+const COULD_NOT_SIGN_IN = pageText('login.passkey.could_not_sign_in');
 
-const FAILURE_MESSAGES: Record<SignInFailure, string> = {
-  expired: 'That sign-in attempt expired. Please try again.',
+const FAILURE_MESSAGES: Record<SignInFailure, PageText> = {
+  expired: pageText('login.passkey.expired'),
   invalid: COULD_NOT_SIGN_IN,
-  'unknown-passkey': 'That passkey is not registered here (it may have been removed). Sign in with your email and password instead.',
-  throttled: 'Too many failed attempts. Wait a few minutes and try again.',
+  'unknown-passkey': pageText('login.passkey.unknown_passkey'),
+  throttled: pageText('login.refused.too_many_failures'),
 };
 
 /**
@@ -23,22 +24,22 @@ const FAILURE_MESSAGES: Record<SignInFailure, string> = {
  * next. Both are JSON, with the interaction's CSRF token in the `x-csrf-token` header.
  */
 export function addPasskeySignIn(router: Router, load: Middleware, deps: PasskeySignInDependencies): void {
-  router.post('/passkey/options', load, onlyWhileSigningIn(), passkeySignInOptions(deps));
-  router.post('/passkey/verify', load, onlyWhileSigningIn(), verifyPasskeySignIn(deps));
+  router.post('/passkey/options', load, onlyWhileSigningIn(deps), passkeySignInOptions(deps));
+  router.post('/passkey/verify', load, onlyWhileSigningIn(deps), verifyPasskeySignIn(deps));
 }
 
-function onlyWhileSigningIn(): Middleware {
+function onlyWhileSigningIn({ pages }: PasskeySignInDependencies): Middleware {
   return async function checkSigningIn(ctx, next) {
-    if (interactionOf(ctx).prompt.name !== 'login') return answerError(ctx, 400, 'You are already signed in. Go back to the application and try again.');
-    if (!verifyCsrfToken(ctx, ctx.get('x-csrf-token'))) return answerError(ctx, 403, 'This page has expired. Reload it and try again.');
+    if (interactionOf(ctx).prompt.name !== 'login') return answerError(ctx, pages, 400, pageText('login.passkey.already_signed_in'));
+    if (!verifyCsrfToken(ctx, ctx.get('x-csrf-token'))) return answerError(ctx, pages, 403, pageText('passkeys.error.page_expired'));
     await next();
   };
 }
 
-function passkeySignInOptions({ passkeys }: PasskeySignInDependencies): Middleware {
+function passkeySignInOptions({ passkeys, pages }: PasskeySignInDependencies): Middleware {
   return async function issueSignInChallenge(ctx) {
     const issued = await passkeys.signInOptions(interactionOf(ctx).uid, ctx.ip);
-    if ('retryAfter' in issued) return answerError(ctx, 429, 'Too many attempts from your network. Wait a moment and try again.', issued.retryAfter);
+    if ('retryAfter' in issued) return answerError(ctx, pages, 429, pageText('login.passkey.too_many_attempts'), issued.retryAfter);
     answerJson(ctx, 200, { ...issued.options });
   };
 }
@@ -46,13 +47,13 @@ function passkeySignInOptions({ passkeys }: PasskeySignInDependencies): Middlewa
 function verifyPasskeySignIn(deps: PasskeySignInDependencies): Middleware {
   return async function checkAssertion(ctx) {
     const interaction = interactionOf(ctx);
-    const body = await jsonObjectOf(ctx);
+    const body = await jsonObjectOf(ctx, deps.pages);
     if (!body) return;
     const clientId = typeof interaction.params.client_id === 'string' ? interaction.params.client_id : undefined;
-    const failed = (status: number, message: string, { accountId, retryAfter, reason = 'passkey' }: { accountId?: string; retryAfter?: number | undefined; reason?: string } = {}) => {
+    const failed = (status: number, message: PageText, { accountId, retryAfter, reason = 'passkey' }: { accountId?: string; retryAfter?: number | undefined; reason?: string } = {}) => {
       deps.logger.info({ event: 'login.failed', method: 'passkey', reason, client: clientId }, 'passkey sign-in failed');
       deps.securityEvents?.login({ outcome: status === 429 ? 'throttled' : 'failure', address: ctx.ip, clientId, accountId, reason, method: 'passkey' });
-      answerError(ctx, status, message, retryAfter);
+      return answerError(ctx, deps.pages, status, message, retryAfter);
     };
 
     const outcome = await deps.passkeys.signIn(interaction.uid, { response: body.response, address: ctx.ip });
@@ -62,7 +63,7 @@ function verifyPasskeySignIn(deps: PasskeySignInDependencies): Middleware {
     // A disabled account gets the same answer as a bad assertion, as it does for a right password.
     if (!account || account.disabled || !userVerified) return failed(401, COULD_NOT_SIGN_IN, { accountId });
     if (deps.selfService?.requireVerifiedEmail && account.signedUpAt && !account.emailVerified) {
-      return failed(403, 'Confirm your email address first: sign in with your email and password to have the link sent again.', { accountId: account.id, reason: 'email_not_verified' });
+      return failed(403, pageText('login.passkey.email_not_verified'), { accountId: account.id, reason: 'email_not_verified' });
     }
 
     deps.logger.info({ event: 'login.success', method: 'passkey', passkey: passkeyId, sub: account.id, client: clientId }, 'login succeeded');

@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import { languageWishesOf } from '../pages/language.ts';
 import type { Context } from 'koa';
 import { PasswordRejectedError } from '../accounts/password-policy.ts';
 import { expectedFailure } from '../errors/app-error.ts';
@@ -6,29 +7,30 @@ import { issueCsrfTokenFor } from '../interactions/csrf.ts';
 import { formOf, parseCheckedForm } from '../interactions/forms.ts';
 import { createInteractionPages, type InteractionPages } from '../interactions/pages.ts';
 import type { Logger } from '../observability/logger.ts';
-import { asSentence, pageOnFailure } from '../pages/error-page.ts';
+import { failureWording, pageOnFailure } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 import { requestPasswordReset } from './password-reset.ts';
 import { mailInBackground, type SelfService } from './self-service.ts';
+import { pageText, type Wording } from '../pages/page-text.ts';
 
-const EXPIRED = ['This link has expired or is not valid', 'Ask for a new link: it works once and for 30 minutes.'] as const;
+const EXPIRED = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.password_reset')] as const;
 
 /** The reset request form, inside a sign-in (`back` to it) or on its own. */
-export async function showResetRequest(pages: InteractionPages, ctx: Context, form: { action: string; csrf: string; back?: string; email?: string; error?: string }, status = 200): Promise<void> {
+export async function showResetRequest(pages: InteractionPages, ctx: Context, form: { action: string; csrf: string; back?: string; email?: string; error?: Wording }, status = 200): Promise<void> {
   await pages.render(ctx, status, 'password-reset', { email: '', ...form });
 }
 
 /** Answers a reset request: the same page whatever the address, or the per-address limit. */
 export async function answerResetRequest(deps: SelfService, pages: InteractionPages, logger: Logger, ctx: Context, form: { action: string; csrf: string; back?: string }): Promise<void> {
   const email = typeof formOf(ctx).email === 'string' ? String(formOf(ctx).email).trim() : '';
-  if (!email || email.length > 320) return showResetRequest(pages, ctx, { ...form, email, error: 'Enter the email address of your account.' }, 400);
+  if (!email || email.length > 320) return showResetRequest(pages, ctx, { ...form, email, error: pageText('password_reset.error.email_missing') }, 400);
   try {
-    await requestPasswordReset(deps, logger, email, { address: ctx.ip });
+    await requestPasswordReset(deps, logger, email, { address: ctx.ip, wishes: languageWishesOf(ctx) });
   } catch (error) {
     const limited = expectedFailure(error);
     if (limited?.code !== 'rate_limited') throw error;
     if (limited.retryAfter) ctx.set('retry-after', String(limited.retryAfter));
-    return showResetRequest(pages, ctx, { ...form, email, error: limited.message }, 429);
+    return showResetRequest(pages, ctx, { ...form, email, error: failureWording(limited) }, 429);
   }
   await pages.render(ctx, 200, 'password-reset-sent', { email, back: form.back });
 }
@@ -46,7 +48,7 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
   const router = new Router();
   router.use(pageOnFailure(deps.views, logger));
   router.use(async (ctx, next) => {
-    if (!selfService.passwordReset) return pages.error(ctx, 404, 'Password reset is not available', 'Ask the administrator of this service to reset your password.');
+    if (!selfService.passwordReset) return pages.error(ctx, 404, pageText('error_page.password_reset_unavailable.heading'), pageText('error_page.password_reset_unavailable.message'));
     await next();
   });
 
@@ -60,7 +62,7 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
     return account && !account.disabled ? account : undefined;
   };
 
-  const showChoose = async (ctx: Context, token: string, status: number, error?: string) => {
+  const showChoose = async (ctx: Context, token: string, status: number, error?: Wording) => {
     const account = await resettableAccount(token);
     if (!account) return pages.error(ctx, 400, ...EXPIRED);
     await pages.render(ctx, status, 'password-choose', { token, email: account.email, error, minLength: selfService.accounts.passwordPolicy.minLength, csrf: issueCsrfTokenFor(ctx, '/password-reset', secure) });
@@ -83,7 +85,7 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
       await selfService.accounts.passwordPolicy.accept(password, { email: account.email });
     } catch (error) {
       if (!(error instanceof PasswordRejectedError)) throw error;
-      return showChoose(ctx, token, 400, asSentence(error.message));
+      return showChoose(ctx, token, 400, error.words);
     }
     const taken = await selfService.tokens.take(token, 'password-reset');
     if (!taken || taken.alreadyUsed || taken.accountId !== account.id) return pages.error(ctx, 400, ...EXPIRED);
@@ -91,7 +93,7 @@ export function createPasswordResetRouter(deps: { selfService: SelfService; view
     // The link came to the mailbox: the address is its owner's.
     if (!account.emailVerified) await selfService.accounts.markEmailVerified(account.id);
     selfService.audit.recordInBackground({ actor: `user:${account.id}`, action: 'user.password_reset', target: account.id, address: ctx.ip });
-    mailInBackground(selfService, logger, account.id, { to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${selfService.issuer}/password-reset` } });
+    mailInBackground(selfService, logger, account.id, { to: account.email, template: 'password-changed', data: { name: account.name ?? '', link: `${selfService.issuer}/password-reset` }, wishes: languageWishesOf(ctx) });
     await pages.render(ctx, 200, 'password-changed', {});
   });
   return router;

@@ -1,4 +1,5 @@
 import type { Logger } from '../observability/logger.ts';
+import type { LanguageWishes } from '../pages/language.ts';
 import { mailInBackground, noSoonerThanFloor, type SelfService } from './self-service.ts';
 import { TooManyRequestsError } from './self-service-limits.ts';
 
@@ -12,7 +13,7 @@ export const resetLink = (issuer: string, token: string): string => `${issuer}/p
  * in the background (its failures are logged and audited by the mailer). Only the per-address
  * limit is visible: it counts every request alike.
  */
-export async function requestPasswordReset(deps: SelfService, logger: Logger, email: string, request: { address: string }): Promise<void> {
+export async function requestPasswordReset(deps: SelfService, logger: Logger, email: string, request: { address: string; wishes?: LanguageWishes | undefined }): Promise<void> {
   const started = Date.now();
   await deps.limits.mailFrom(request.address);
   try {
@@ -21,7 +22,7 @@ export async function requestPasswordReset(deps: SelfService, logger: Logger, em
       await deps.limits.mailTo(account.email);
       const token = await deps.tokens.issue(account.id, 'password-reset', RESET_TTL_SECONDS, { replacing: true });
       deps.audit.recordInBackground({ actor: 'anonymous', action: 'user.password_reset_requested', target: account.id, address: request.address });
-      mailInBackground(deps, logger, account.id, { to: account.email, template: 'password-reset', data: { name: account.name ?? '', link: resetLink(deps.issuer, token) } });
+      mailInBackground(deps, logger, account.id, { to: account.email, template: 'password-reset', data: { name: account.name ?? '', link: resetLink(deps.issuer, token) }, wishes: request.wishes });
     }
   } catch (error) {
     if (!(error instanceof TooManyRequestsError)) throw error;

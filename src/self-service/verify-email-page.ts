@@ -10,8 +10,9 @@ import { pageOnFailure } from '../pages/error-page.ts';
 import type { Views } from '../pages/views.ts';
 import type { SelfService } from './self-service.ts';
 import { boundTo, signupBindingOf } from './signup-binding.ts';
+import { pageText } from '../pages/page-text.ts';
 
-const INVALID = ['This link has expired or is not valid', 'Sign in with your email and password, and we will send you a new link.'] as const;
+const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.verify_email')] as const;
 
 /**
  * The link of a verification mail, /verify-email?token=…. In the browser that signed up (its

@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, type Page } from '../support/browser.ts';
-import { authorizationRequest, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
+import { authorizationRequest, createUser, PASSWORD, registerClient, REDIRECT_URI, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** A few French strings in the override folder: the rest of each page stays English. */
@@ -12,6 +12,11 @@ const FRENCH = {
   'common.to_continue_to_html': 'pour continuer vers <strong>{client}</strong>',
   'error.title': 'Une erreur est survenue',
   'device_code.heading': 'Connecter un appareil',
+  // Sentences the code makes (PageText), not the templates:
+  'login.error.invalid_credentials': 'E-mail ou mot de passe incorrect.',
+  'error_page.page_expired.heading': 'Cette page de connexion a expiré',
+  'scope.email': 'Voir votre adresse e-mail',
+  'passkeys.error.page_expired': 'Cette page a expiré. Rechargez-la et réessayez.',
 };
 
 let dir: string;
@@ -83,5 +88,39 @@ describe('the language of the pages', () => {
     const english = await new Browser().request(`${server.issuer}/device`);
     expect(english.html).toContain('<html lang="en">');
     expect(english.html).toContain('<h1>Connect a device</h1>');
+  });
+
+  test('sentences made in code are translated too: a form error, an error page heading, a scope on consent', async () => {
+    await createUser(server, 'lang@example.org');
+    const request = await authorizationRequest(client, { ui_locales: 'fr' });
+    const browser = new Browser();
+    const login = await browser.follow(request.url.toString());
+    const wrong = await browser.submit(login, /\/login$/, { email: 'lang@example.org', password: 'not the password at all' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.html).toContain('E-mail ou mot de passe incorrect.');
+    expect(wrong.html).not.toContain('Incorrect email or password.');
+    const consent = await browser.submit(wrong, /\/login$/, { email: 'lang@example.org', password: PASSWORD });
+    expect(consent.html).toContain('<li>Voir votre adresse e-mail</li>');
+    expect(consent.html).toContain('<li>Confirm your identity</li>');
+
+    const expired = await new Browser().request(`${server.issuer}/interaction/no-such-interaction`, { headers: { 'accept-language': 'fr' } });
+    expect(expired.html).toContain('Cette page de connexion a expiré');
+    const english = await new Browser().request(`${server.issuer}/interaction/no-such-interaction`, { headers: { 'accept-language': 'en' } });
+    expect(english.html).toContain('This sign-in page has expired');
+    expect(english.html).toContain('Go back to the application and start signing in again.');
+  });
+
+  test('the passkey endpoints answer their script in the sign-in’s language', async () => {
+    const request = await authorizationRequest(client, { ui_locales: 'fr' });
+    const browser = new Browser();
+    const login = await browser.follow(request.url.toString());
+    const options = /data-options="([^"]+)"/.exec(login.html)![1]!;
+    const answer = await fetch(`${server.issuer}${options}`, {
+      method: 'POST',
+      headers: { cookie: browser.cookieHeader(), 'content-type': 'application/json', 'x-csrf-token': 'not the token' },
+      body: '{}',
+    });
+    expect(answer.status).toBe(403);
+    expect(await answer.json()).toEqual({ error: 'Cette page a expiré. Rechargez-la et réessayez.' });
   });
 });

@@ -1,17 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { AuditEventInput } from '../../src/audit/audit-log.ts';
 import { createMailer, MailNotSentError, type Mailer, type MailerOptions, type MailTemplate } from '../../src/mail/mailer.ts';
-import { SUBJECTS } from '../../src/mail/strings.ts';
 import { createLogger } from '../../src/observability/logger.ts';
+import { VIEWS_DIR } from '../../src/pages/views.ts';
 import { linkIn, startTestSmtp, type TestSmtp } from '../support/smtp.ts';
 
 const ISSUER = 'https://id.example.com';
 const PRODUCT = 'Portcullis';
 const TEMPLATES: readonly MailTemplate[] = ['verify-email', 'signup-existing-account', 'password-reset', 'password-changed', 'email-change', 'email-changed'];
+const SUBJECT: Readonly<Record<MailTemplate, string>> = {
+  'verify-email': 'Confirm your email address for Portcullis',
+  'signup-existing-account': 'Someone tried to create a Portcullis account with your email address',
+  'password-reset': 'Reset your Portcullis password',
+  'password-changed': 'Your Portcullis password was changed',
+  'email-change': 'Confirm your new email address for Portcullis',
+  'email-changed': 'The email address of your Portcullis account was changed',
+};
 
 type LogLine = Record<string, unknown> & { level: number; msg: string };
 
@@ -70,7 +78,7 @@ describe('mailer over real SMTP', () => {
     const mail = await smtp.waitForMail((m) => m.to !== undefined && !Array.isArray(m.to) && m.to.value[0]?.address === to);
 
     expect(mail.from?.value).toEqual([{ address: 'no-reply@id.example.com', name: PRODUCT }]);
-    expect(mail.subject).toBe(SUBJECTS[template](PRODUCT));
+    expect(mail.subject).toBe(SUBJECT[template]);
     expect(mail.subject).toContain(PRODUCT);
     expect(mail.headers.get('auto-submitted')).toBe('auto-generated');
     const html = typeof mail.html === 'string' ? mail.html : '';
@@ -284,7 +292,7 @@ describe('mailer with SMTP credentials', () => {
     await mailer.send({ to, template: 'email-change', data: { name: 'Ada', link: `${ISSUER}/email?token=${token()}` } });
     await mailer.close();
     const mail: ParsedMail = await smtp.waitForMail((m) => JSON.stringify(m.to).includes(to));
-    expect(mail.subject).toBe(SUBJECTS['email-change'](PRODUCT));
+    expect(mail.subject).toBe(SUBJECT['email-change']);
     expect(smtp.counts.failedLogins).toBe(0);
   });
 
@@ -323,7 +331,7 @@ describe('mailer without SMTP (development outbox)', () => {
     expect((await stat(outboxDir)).mode & 0o777).toBe(0o700);
 
     const mail = await simpleParser(await readFile(file));
-    expect(mail.subject).toBe(SUBJECTS['verify-email'](PRODUCT));
+    expect(mail.subject).toBe(SUBJECT['verify-email']);
     expect(mail.to).toMatchObject({ value: [{ address: 'dev@example.org' }] });
     expect(mail.from).toMatchObject({ value: [{ address: 'no-reply@id.example.com', name: PRODUCT }] });
     expect(typeof mail.html).toBe('string');
@@ -334,5 +342,55 @@ describe('mailer without SMTP (development outbox)', () => {
     const { mailer } = mailerFor(undefined, { outboxDir: join(dir, 'refused') });
     await expect(mailer.send({ to: 'dev@example.org', template: 'verify-email', data: { link: 'https://evil.example/' } })).rejects.not.toBeInstanceOf(MailNotSentError);
     await expect(stat(join(dir, 'refused'))).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('mail language', () => {
+  let smtp: TestSmtp;
+  let overrideStrings: string;
+
+  beforeAll(async () => {
+    smtp = await startTestSmtp();
+    overrideStrings = await mkdtemp(join(tmpdir(), 'portcullis-mail-strings-'));
+    await writeFile(
+      join(overrideStrings, 'de.json'),
+      JSON.stringify({
+        'mail.password_reset.subject': 'Setzen Sie Ihr {product}-Passwort zurück',
+        'mail.password_reset.heading': 'Passwort zurücksetzen',
+        'mail.greeting': 'Hallo {name},',
+        'mail.automatic': 'Diese Nachricht wurde automatisch versandt.',
+      }),
+    );
+  });
+
+  afterAll(async () => {
+    await smtp.close();
+    await rm(overrideStrings, { recursive: true, force: true });
+  });
+
+  const sendReset = async (options: Partial<MailerOptions>, wishes?: { acceptLanguage: string }) => {
+    const { mailer } = mailerFor(smtp.url, { stringsDirs: [join(VIEWS_DIR, 'strings'), overrideStrings], ...options });
+    const to = address('language');
+    await mailer.send({ to, template: 'password-reset', data: { name: 'Ada <b>', link: `${ISSUER}/password-reset/x?token=${token()}` }, wishes });
+    await mailer.close();
+    return smtp.waitForMail((m) => JSON.stringify(m.to).includes(to));
+  };
+
+  test('a mail is in the language of the page that asked for it, English where a string has no translation', async () => {
+    const mail = await sendReset({}, { acceptLanguage: 'de-CH, en;q=0.5' });
+    expect(mail.subject).toBe('Setzen Sie Ihr Portcullis-Passwort zurück');
+    expect(mail.text).toContain('Hallo Ada <b>,');
+    expect(mail.text).toContain('Diese Nachricht wurde automatisch versandt.');
+    expect(mail.text).toContain('The link is valid for 30 minutes.');
+    const html = typeof mail.html === 'string' ? mail.html : '';
+    expect(html).toContain('<html lang="de">');
+    expect(html).toContain('Passwort zurücksetzen');
+    expect(html).toContain('Hallo Ada &lt;b&gt;,');
+    expect(html).not.toContain('<b>');
+  });
+
+  test('without wishes a mail is in DEFAULT_LANGUAGE; an unknown language falls back to English', async () => {
+    expect((await sendReset({ defaultLanguage: 'de' })).subject).toBe('Setzen Sie Ihr Portcullis-Passwort zurück');
+    expect((await sendReset({}, { acceptLanguage: 'fi' })).subject).toBe(SUBJECT['password-reset']);
   });
 });

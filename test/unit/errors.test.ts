@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { z } from 'zod';
 import { ClientNotFoundError, InvalidClientMetadataError } from '../../src/clients/errors.ts';
 import { runCli } from '../../src/cli/run.ts';
@@ -8,6 +9,9 @@ import { toProblemDetails } from '../../src/errors/problem-details.ts';
 import { validate } from '../../src/errors/validation.ts';
 import { toProtocolError } from '../../src/http/error-handler.ts';
 import { errorPageFor } from '../../src/pages/error-page.ts';
+import { putIntoWords } from '../../src/pages/page-text.ts';
+import { loadPageStrings } from '../../src/pages/strings.ts';
+import { VIEWS_DIR } from '../../src/pages/views.ts';
 import type { Services } from '../../src/services.ts';
 
 describe('one error type for every expected failure', () => {
@@ -100,7 +104,8 @@ describe('one translation per transport', () => {
       code: 'not_found',
     });
     const outage = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
-    expect(errorPageFor(undefined, outage)).toMatchObject({ status: 503, heading: 'Sign-in is temporarily unavailable' });
+    const { t } = loadPageStrings([join(VIEWS_DIR, 'strings')]).translatorFor('en');
+    expect(putIntoWords(errorPageFor(undefined, outage), { t })).toMatchObject({ status: 503, heading: 'Sign-in is temporarily unavailable' });
     const bug = errorPageFor(undefined, new TypeError('secret internals'));
     expect(bug).toMatchObject({ status: 500, code: 'server_error' });
     expect(JSON.stringify(bug)).not.toContain('secret internals');

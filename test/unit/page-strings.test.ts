@@ -1,15 +1,17 @@
 import { mkdtemp, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { MAIL_TEMPLATES } from '../../src/mail/templates.ts';
 import { loadPageStrings } from '../../src/pages/strings.ts';
 import { VIEWS_DIR } from '../../src/pages/views.ts';
+import { pageTextKeysInSource } from './page-text-keys.ts';
 
 const STRINGS_DIR = join(VIEWS_DIR, 'strings');
 
-/** Every page template (views/*.eta, views/account/*.eta; not the mail ones), by its path under views/. */
+/** Every template (views/*.eta, views/account/*.eta, views/mail/*.eta), by its path under views/. */
 async function pageTemplates(): Promise<Map<string, string>> {
   const templates = new Map<string, string>();
-  for (const dir of [VIEWS_DIR, join(VIEWS_DIR, 'account')])
+  for (const dir of [VIEWS_DIR, join(VIEWS_DIR, 'account'), join(VIEWS_DIR, 'mail')])
     for (const name of (await readdir(dir)).filter((file) => file.endsWith('.eta')))
       templates.set(relative(VIEWS_DIR, join(dir, name)), await readFile(join(dir, name), 'utf8'));
   return templates;
@@ -36,9 +38,14 @@ describe('the page strings in views/strings/en.json', () => {
     expect(missing).toEqual([]);
   });
 
-  test('every key of en.json is used by a page template (no orphans)', () => {
-    const used = new Set([...templates.values()].flatMap((text) => [...text.matchAll(LITERAL_CALL)].map((match) => match[2]!)));
-    expect(Object.keys(english).filter((key) => !used.has(key))).toEqual([]);
+  test('every key of en.json is used by a page template or by code (pageText, no orphans)', async () => {
+    const fromTemplates = [...templates.values()].flatMap((text) => [...text.matchAll(LITERAL_CALL)].map((match) => match[2]!));
+    // A mail's subject is looked up by the renderer (src/mail/mail-renderer.ts) from its template's name.
+    const subjects = MAIL_TEMPLATES.map((template) => `mail.${template.replaceAll('-', '_')}.subject`);
+    const used = new Set([...fromTemplates, ...subjects, ...(await pageTextKeysInSource()).keys()]);
+    // `x.one`, `x.other`: the plural forms of the key `x` code names.
+    const baseOf = (key: string) => key.replace(/\.(zero|one|two|few|many|other)$/, '');
+    expect(Object.keys(english).filter((key) => !used.has(key) && !used.has(baseOf(key)))).toEqual([]);
   });
 
   test('no key appears twice in the file (JSON.parse would keep only the last)', async () => {
