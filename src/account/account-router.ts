@@ -12,7 +12,8 @@ import type { AccountPageDependencies } from './account-context.ts';
 import { deleteAccount, deletionPage, signedInRecently } from './account-deletion.ts';
 import { showAccount } from './account-page.ts';
 import { accountSessionOf, setAccountSession } from './account-session.ts';
-import { safeReturnPath, sameSecret } from './account-sign-in.ts';
+import { sameSecret } from '../crypto/same-secret.ts';
+import { safeReturnPath } from './account-sign-in.ts';
 import { confirmEmailChange, EMAIL_CONFIRM_PATH, emailChangeConfirmPage, requestEmailChange } from './email-change.ts';
 import { pageText } from '../pages/page-text.ts';
 

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { sameSecret } from '../crypto/same-secret.ts';
 import type { Context } from 'koa';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account-client.ts';
@@ -20,7 +21,6 @@ export function safeReturnPath(value: unknown): string {
 }
 
 /** Constant-time comparison of two secrets (state, challenge, CSRF token). */
-export const sameSecret = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
 export interface AccountSignInOptions {
   readonly issuer: string;

@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { sameSecret } from '../crypto/same-secret.ts';
 
 export const MIN_CLIENT_SECRET_LENGTH = 32;
 
@@ -14,7 +15,5 @@ export const hashClientSecret = (secret: string): string => createHash('sha256')
 /** Compares a presented secret with a stored hash in constant time. */
 export function clientSecretMatches(presented: unknown, storedHash: string): boolean {
   if (typeof presented !== 'string') return false;
-  const actual = Buffer.from(hashClientSecret(presented), 'hex');
-  const expected = Buffer.from(storedHash, 'hex');
-  return actual.length === expected.length && timingSafeEqual(actual, expected);
+  return sameSecret(Buffer.from(hashClientSecret(presented), 'hex'), Buffer.from(storedHash, 'hex'));
 }

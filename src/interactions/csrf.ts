@@ -1,4 +1,5 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sameSecret } from '../crypto/same-secret.ts';
 import type { Context } from 'koa';
 
 const COOKIE = 'portcullis.csrf';
@@ -23,7 +24,5 @@ export function issueCsrfTokenFor(ctx: Context, path: string, secure: boolean): 
 export function verifyCsrfToken(ctx: Context, submitted: unknown): boolean {
   const expected = ctx.cookies.get(COOKIE, { signed: true });
   if (!expected || typeof submitted !== 'string') return false;
-  const a = Buffer.from(expected);
-  const b = Buffer.from(submitted);
-  return a.length === b.length && timingSafeEqual(a, b);
+  return sameSecret(expected, submitted);
 }

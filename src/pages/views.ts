@@ -5,7 +5,7 @@ import type { Eta } from 'eta';
 import type { Branding } from '../config/config.ts';
 import { chooseLanguage, type LanguageWishes } from './language.ts';
 import { isPageText, putIntoWords, type Wording } from './page-text.ts';
-import { BASE_LANGUAGE, loadPageStrings, type PageStrings } from './strings.ts';
+import { BASE_LANGUAGE, loadPageStrings, type PageStrings, type Translator } from './strings.ts';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
@@ -63,14 +63,16 @@ export function createViews(
     strings ??= loadPageStrings(stringFolders);
     return strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
   };
+  // Code's sentences may name the product ({product}) without passing it.
+  const withProduct = (t: Translator['t']): Translator['t'] => (key, values) => t(key, { product: brand.productName, ...values });
   return {
     async render(name, data, wishes = {}) {
       engine ??= load();
       const { lang, t, tHtml } = translatorFor(wishes);
-      return (await engine).render(name, { brand, ...putIntoWords(data, { t }), lang, t, tHtml });
+      return (await engine).render(name, { brand, ...putIntoWords(data, { t: withProduct(t) }), lang, t, tHtml });
     },
     async words(wording, wishes = {}) {
-      return isPageText(wording) ? translatorFor(wishes).t(wording.key, wording.values) : wording;
+      return isPageText(wording) ? withProduct(translatorFor(wishes).t)(wording.key, wording.values) : wording;
     },
   };
 }
