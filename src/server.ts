@@ -57,5 +57,5 @@ export async function startServer(services: Services, port = services.config.por
     trustProxy: config.trustProxy,
     healthChecks: dependencyChecks({ db, store }),
   });
-  return listen(app.callback(), { port, host, http: config.http });
+  return listen(app.callback(), { port, host, http: config.http, tls: config.tls, onTlsReloadError: (error) => services.logger.warn({ err: error }, 'TLS files changed but do not load; still serving the previous certificate') });
 }

@@ -39,5 +39,5 @@ export async function startAdminServer(services: Services, port = services.confi
     healthChecks: dependencyChecks({ db, store }),
     logger,
   });
-  return listen(app.callback(), { port, host, http: config.http });
+  return listen(app.callback(), { port, host, http: config.http, tls: config.tls, onTlsReloadError: (error) => services.logger.warn({ err: error }, 'TLS files changed but do not load; still serving the previous certificate') });
 }

@@ -15,6 +15,8 @@ export interface Config {
   readonly issuerIsHttps: boolean;
   /** SECURITY_PROFILE: `fapi2` applies the FAPI 2.0 Security Profile (src/oidc/fapi2-profile.ts). */
   readonly securityProfile: 'default' | 'fapi2';
+  /** TLS_CERT_FILE / TLS_KEY_FILE: both listeners serve HTTPS themselves (reloaded when the files change). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined;
   readonly database: { readonly url: string; readonly poolSize: number } | { readonly embeddedDir: string };
   /** No DATABASE_URL: the embedded PGlite under DATA_DIR, one process at a time. */
   readonly embeddedDatabase: boolean;
@@ -128,6 +130,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const issuer = (env.ISSUER ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
   const issuerUrl = new URL(issuer);
   if (issuerUrl.search || issuerUrl.hash) problems.push('ISSUER: must not contain a query or fragment');
+  if (Boolean(env.TLS_CERT_FILE) !== Boolean(env.TLS_KEY_FILE)) problems.push('TLS_CERT_FILE and TLS_KEY_FILE: set both (PEM certificate chain and private key) or neither');
+  if (env.TLS_CERT_FILE && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https when the server serves TLS itself (TLS_CERT_FILE)');
   if (env.SECURITY_PROFILE === 'fapi2') {
     if (env.AUTHORIZATION_CODE_TTL > FAPI2_LONGEST_CODE_TTL) problems.push(`AUTHORIZATION_CODE_TTL: at most ${FAPI2_LONGEST_CODE_TTL} seconds with SECURITY_PROFILE=fapi2`);
     if (env.NODE_ENV === 'production' && issuerUrl.protocol !== 'https:') problems.push('ISSUER: must be https with SECURITY_PROFILE=fapi2');
@@ -166,6 +170,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     issuer,
     issuerIsHttps: issuerUrl.protocol === 'https:',
     securityProfile: env.SECURITY_PROFILE,
+    tls: env.TLS_CERT_FILE && env.TLS_KEY_FILE ? { certFile: resolve(env.TLS_CERT_FILE), keyFile: resolve(env.TLS_KEY_FILE) } : undefined,
     embeddedDatabase: !env.DATABASE_URL,
     database: env.DATABASE_URL
       ? { url: env.DATABASE_URL, poolSize: env.DATABASE_POOL_SIZE }

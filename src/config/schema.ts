@@ -23,6 +23,9 @@ function isLanguageTag(tag: string): boolean {
 export const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   SECURITY_PROFILE: z.enum(['default', 'fapi2']).default('default'),
+  // PEM files; both or neither. Reloaded when they change.
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   ISSUER: z.url({ protocol: /^https?$/ }).optional(),

@@ -68,6 +68,8 @@ export function clientAddressOf(req: IncomingMessage, trust: ProxyTrust): string
 
 /** Whether the request reached us over TLS: directly never (we serve plain http), or as a trusted proxy says. */
 export function arrivedOverHttps(req: IncomingMessage, trust: ProxyTrust): boolean {
+  // Our own TLS listener (TLS_CERT_FILE): the connection itself is encrypted.
+  if ((req.socket as { encrypted?: boolean }).encrypted === true) return true;
   if (!trust.trusts(unmapped(req.socket.remoteAddress ?? ''))) return false;
   // The last value is what the trusted proxy nearest to us said; earlier ones may be the client's.
   const proto = req.headers['x-forwarded-proto'];
