@@ -1,5 +1,4 @@
 import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
@@ -49,7 +48,7 @@ function get(path: string, options: RequestOptions = {}): Promise<Answer> {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
       res.on('end', () => {
-        const peer = (res.socket as TLSSocket).getPeerX509Certificate?.() as X509Certificate | undefined;
+        const peer = (res.socket as TLSSocket).getPeerX509Certificate?.();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: peer?.subject ?? '' });
       });
     });
