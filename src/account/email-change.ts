@@ -49,7 +49,7 @@ export function requestEmailChange(deps: AccountPageDependencies): Middleware {
   };
 }
 
-const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.email_change')] as const;
+const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.email_change'), { href: '/account', label: pageText('error_page.link_invalid.account_page') }] as const;
 
 /** GET: a button, so that a mail scanner opening the link changes nothing. */
 export function emailChangeConfirmPage(deps: AccountPageDependencies): Middleware {

@@ -1,3 +1,4 @@
+import type { PageLink } from '../pages/error-page.ts';
 import type { Context } from 'koa';
 import { PAGE_CSP } from '../pages/page-policy.ts';
 import { sendErrorPage } from '../pages/error-page.ts';
@@ -18,7 +19,8 @@ const HTML_SECURITY_HEADERS = {
  */
 export interface InteractionPages {
   render(ctx: Context, status: number, view: string, data: Record<string, unknown>, options?: { csp?: string }): Promise<void>;
-  error(ctx: Context, status: number, heading: Wording, message: Wording): Promise<void>;
+  /** `next`: a link to where the person can go on (a path on this server). */
+  error(ctx: Context, status: number, heading: Wording, message: Wording, next?: PageLink): Promise<void>;
   /** A Wording in words, in the language of the request (for a JSON answer a page's script shows). */
   words(ctx: Context, wording: Wording): Promise<string>;
 }
@@ -33,7 +35,7 @@ export function createInteractionPages(views: Views): InteractionPages {
       ctx.type = 'html';
       ctx.body = html;
     },
-    error: (ctx, status, heading, message) => sendErrorPage(ctx, views, { status, heading, message }),
+    error: (ctx, status, heading, message, next) => sendErrorPage(ctx, views, { status, heading, message, next }),
     words: (ctx, wording) => views.words(wording, languageWishesOf(ctx)),
   };
 }

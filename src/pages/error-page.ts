@@ -18,6 +18,14 @@ export interface ErrorPage {
   readonly detail?: string | undefined;
   readonly code?: string;
   readonly retryAfter?: number;
+  /** Where the person can go on from here, shown as a link under the message. */
+  readonly next?: PageLink | undefined;
+}
+
+/** A link on a page: a path on this server and its words. */
+export interface PageLink {
+  readonly href: `/${string}`;
+  readonly label: Wording;
 }
 
 const PAGE_HEADERS = {
@@ -52,6 +60,7 @@ export async function sendErrorPage(ctx: Context, views: Views, page: ErrorPage)
       detail: page.detail,
       code: page.code,
       requestId: requestIdOf(ctx.req),
+      next: page.next,
     },
     languageWishesOf(ctx),
   );

@@ -13,7 +13,7 @@ import { requestPasswordReset } from './password-reset.ts';
 import { mailInBackground, type SelfService } from './self-service.ts';
 import { pageText, type Wording } from '../pages/page-text.ts';
 
-const EXPIRED = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.password_reset')] as const;
+const EXPIRED = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.password_reset'), { href: '/password-reset', label: pageText('error_page.link_invalid.new_reset_link') }] as const;
 
 /** The reset request form, inside a sign-in (`back` to it) or on its own. */
 export async function showResetRequest(pages: InteractionPages, ctx: Context, form: { action: string; csrf: string; back?: string; email?: string; error?: Wording }, status = 200): Promise<void> {

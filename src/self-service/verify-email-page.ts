@@ -12,7 +12,7 @@ import type { SelfService } from './self-service.ts';
 import { boundTo, signupBindingOf } from './signup-binding.ts';
 import { pageText } from '../pages/page-text.ts';
 
-const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.verify_email')] as const;
+const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_page.link_invalid.verify_email'), { href: '/account', label: pageText('error_page.link_invalid.sign_in') }] as const;
 
 /**
  * The link of a verification mail, /verify-email?token=…. In the browser that signed up (its

@@ -73,6 +73,8 @@ test('forgot password → mail → new password: the old one fails, every sessio
   const again = await new Browser().follow(link);
   expect(again.status).toBe(400);
   expect(again.html).toContain('expired or is not valid');
+  // Not a dead end: the page links to where a new link is asked for.
+  expect(again.html).toContain('<a href="/password-reset">Ask for a new link</a>');
 });
 
 test('an unknown address gets the same answer, after about the same time, and no mail', async () => {

@@ -209,6 +209,7 @@ describe('sign-up', () => {
       expect(page.status).toBe(400);
       expect(page.headers.get('content-type')).toMatch(/html/);
       expect(page.html).toContain('expired or is not valid');
+      expect(page.html).toContain('<a href="/account">Sign in</a>');
     }
   });
 
