@@ -23,7 +23,7 @@ import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { resolvePairwiseSalt } from './oidc/pairwise-subjects.ts';
-import { retryBackchannelLogout } from './oidc/backchannel-logout.ts';
+import { endingSessionsWithLogout, retryBackchannelLogout } from './oidc/backchannel-logout.ts';
 import { createProvider } from './oidc/provider.ts';
 import { openSigningKeys } from './keys/open-signing-keys.ts';
 import type { ProviderHandle } from './keys/provider-handle.ts';
@@ -136,10 +136,12 @@ export async function openServices(config: Config, logger: Logger, options: Open
     changes.onReset(() => Object.values(caches).forEach((cache) => cache.clear()));
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
+    // Called only after the provider and the audit log below exist.
+    const endingSessions = endingSessionsWithLogout(store, () => keys.provider.current, logger, { recordInBackground: (event) => audit.recordInBackground(event) });
     const accounts = new AccountService(
       accountRepository,
       new PasswordHasher(config.argon2, config.passwordHashQueue),
-      store,
+      endingSessions,
       new PasswordPolicy(config.passwordPolicy),
     );
     const resources = new ResourceRegistry(db.prisma, { cache: resourceCache, changes, reserved: [config.admin.resource] });

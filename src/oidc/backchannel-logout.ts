@@ -1,5 +1,6 @@
 import type Provider from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.ts';
+import type { ArtifactStore } from '../adapters/artifact-store.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /** After the first attempt (bounded by oidc-provider at 2.5 s), two more, in the background. */
@@ -18,8 +19,17 @@ interface LogoutClient {
  * every outcome is logged and the last failure audited.
  */
 export function retryBackchannelLogout(provider: Provider, logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS): void {
+  const attempt = retryingDelivery(logger, audit, delays);
+  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => {
+    logger.child({ component: 'backchannel-logout' }).info({ clientId: client.clientId, reason: error.message }, 'back-channel logout failed, trying again later');
+    attempt(client as unknown as LogoutClient, accountId, sid, 0);
+  });
+}
+
+/** Tries a delivery again after each of `delays`, then gives up, logged and audited. */
+function retryingDelivery(logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[]) {
   const log = logger.child({ component: 'backchannel-logout' });
-  const attempt = (client: LogoutClient, accountId: string, sid: string, retry: number) => {
+  const attempt = (client: LogoutClient, accountId: string, sid: string, retry: number): void => {
     const wait = delays[retry];
     if (wait === undefined) {
       log.warn({ clientId: client.clientId, attempts: retry + 1 }, 'back-channel logout not delivered');
@@ -36,8 +46,55 @@ export function retryBackchannelLogout(provider: Provider, logger: Logger, audit
       );
     }, wait).unref();
   };
-  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => {
-    log.info({ clientId: client.clientId, reason: error.message }, 'back-channel logout failed, trying again later');
-    attempt(client as unknown as LogoutClient, accountId, sid, 0);
-  });
+  return attempt;
+}
+
+interface SessionRevoker {
+  revokeAccount(accountId: string): Promise<void>;
+  revokeAccountGrants(accountId: string): Promise<void>;
+}
+
+/**
+ * Sessions also end without `/session/end`: a password change or reset, a disabled account, "sign
+ * out everywhere". Before the store ends them, the clients each session signed in to are noted,
+ * and those with a `backchannel_logout_uri` get a logout token afterwards, in the background and
+ * with the same retries.
+ */
+export function endingSessionsWithLogout(
+  revoker: SessionRevoker & Pick<ArtifactStore, 'listAccountArtifacts'>,
+  currentProvider: () => Provider | undefined,
+  logger: Logger,
+  audit?: Pick<AuditLog, 'recordInBackground'>,
+  delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS,
+): SessionRevoker {
+  const attempt = retryingDelivery(logger, audit, delays);
+  return {
+    revokeAccountGrants: (accountId) => revoker.revokeAccountGrants(accountId),
+    async revokeAccount(accountId) {
+      const signedIn = await revoker.listAccountArtifacts(accountId).then(
+        (artifacts) => artifacts.filter((artifact) => artifact.model === 'Session').flatMap((session) => sessionClients(session.payload)),
+        () => [],
+      );
+      await revoker.revokeAccount(accountId);
+      const provider = currentProvider();
+      if (!provider) return;
+      for (const { clientId, sid } of signedIn) {
+        void provider.Client.find(clientId).then(
+          (client) => {
+            const target = client as unknown as (LogoutClient & { backchannelLogoutUri?: string }) | undefined;
+            if (!target?.backchannelLogoutUri) return;
+            target.backchannelLogout(accountId, sid).catch(() => attempt(target, accountId, sid, 0));
+          },
+          (error: unknown) => logger.warn({ err: error, clientId }, 'back-channel logout: client not loaded'),
+        );
+      }
+    },
+  };
+}
+
+/** `{clientId, sid}` of every client a stored session signed in to. */
+function sessionClients(payload: Record<string, unknown>): { clientId: string; sid: string }[] {
+  const authorizations = payload.authorizations;
+  if (typeof authorizations !== 'object' || authorizations === null) return [];
+  return Object.entries(authorizations as Record<string, { sid?: unknown }>).flatMap(([clientId, entry]) => (typeof entry?.sid === 'string' ? [{ clientId, sid: entry.sid }] : []));
 }

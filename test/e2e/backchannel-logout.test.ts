@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { Browser } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
-import { authorizationRequest, createUser, exchange, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
+import { authorizationRequest, createUser, exchange, PASSWORD, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /**
@@ -81,6 +81,24 @@ test('a failed delivery is tried again later, with a fresh logout token', async 
   expect(received).toHaveLength(2);
   expect(received[1]!.at - received[0]!.at).toBeGreaterThanOrEqual(1_900);
   expect(received[1]!.token).not.toBe(received[0]!.token);
+});
+
+test.each([
+  ['sign out everywhere', (accountId: string) => server.services.accounts.signOutEverywhere(accountId)],
+  ['a password change', (accountId: string) => server.services.accounts.setPassword(accountId, 'another long enough passphrase')],
+])('sessions ended by %s get a logout token too', async (_name, end) => {
+  received.length = 0;
+  const client = await backchannelClient();
+  const browser = new Browser();
+  const request = await authorizationRequest(client);
+  const claims = (await exchange(client, await signIn(browser, request, EMAIL), request)).claims()!;
+  await end(claims.sub);
+  const deadline = Date.now() + 5_000;
+  while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(received).toHaveLength(1);
+  const { payload } = await jwtVerify(received[0]!.token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: client.clientId });
+  expect(payload).toMatchObject({ sub: claims.sub, sid: claims.sid });
+  if (_name === 'a password change') await server.services.accounts.setPassword(claims.sub, PASSWORD);
 });
 
 test('discovery advertises back-channel logout with sessions', async () => {
