@@ -1,27 +1,19 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { selfSignedCertificate } from '../support/tls.ts';
 
 /** TLS_CERT_FILE / TLS_KEY_FILE: the listeners serve HTTPS themselves, TLS 1.2+, reloading changed files. */
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
 const certFile = join(dir, 'cert.pem');
 const keyFile = join(dir, 'key.pem');
 
-/** A self-signed P-256 certificate for localhost and 127.0.0.1, made with openssl. */
-function makeCertificate(commonName: string): { cert: string; key: string } {
-  const cert = join(dir, `${commonName}.crt`);
-  const key = join(dir, `${commonName}.key`);
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' });
-  return { cert: readFileSync(cert, 'utf8'), key: readFileSync(key, 'utf8') };
-}
-
-const first = makeCertificate('first.portcullis.test');
-const second = makeCertificate('second.portcullis.test');
+const first = selfSignedCertificate('first.portcullis.test');
+const second = selfSignedCertificate('second.portcullis.test');
 let server: TestServer;
 
 beforeAll(async () => {

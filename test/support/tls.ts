@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request, type RequestOptions } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A self-signed P-256 certificate for localhost and 127.0.0.1, made with openssl in a temporary folder. */
+export function selfSignedCertificate(commonName: string): { cert: string; key: string; certFile: string; keyFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
+  const certFile = join(dir, `${commonName}.crt`);
+  const keyFile = join(dir, `${commonName}.key`);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', `/CN=${commonName}`, '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', keyFile, '-out', certFile], { stdio: 'ignore' });
+  return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), certFile, keyFile };
+}
+
+export interface TlsAnswer {
+  readonly status: number;
+  readonly headers: Record<string, string | string[] | undefined>;
+  readonly body: string;
+}
+
+/** GET over https, trusting `ca` (the test's own certificates). */
+export function httpsGet(url: string, ca: string[], options: RequestOptions = {}): Promise<TlsAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = request(new URL(url), { ca, agent: false, ...options }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
