@@ -18,7 +18,7 @@ import type { Config } from './config/config.ts';
 import { openDatabase, type Database } from './db/database.ts';
 import { acquireEmbeddedLock, type EmbeddedLock } from './db/embedded-lock.ts';
 import { applyMigrations, readMigrations } from './db/migrate.ts';
-import { createViews, VIEWS_DIR, type Views } from './pages/views.ts';
+import { createViews, pageStringFolders, VIEWS_DIR, type Views } from './pages/views.ts';
 import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
@@ -190,7 +190,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
     const mailer = createMailer({
       ...config.mail,
       overrideDir: config.viewsOverrideDir ? join(config.viewsOverrideDir, 'mail') : undefined,
-      stringsDirs: [join(VIEWS_DIR, 'strings'), ...(config.viewsOverrideDir ? [join(config.viewsOverrideDir, 'strings')] : [])],
+      stringsDirs: pageStringFolders(VIEWS_DIR, config.viewsOverrideDir),
       defaultLanguage: config.defaultLanguage,
       productName: config.branding.productName,
       issuer: config.issuer,

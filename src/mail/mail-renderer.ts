@@ -1,11 +1,10 @@
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Eta } from 'eta';
 import type { MailTemplate } from './templates.ts';
 import { displayData } from './mail-data.ts';
 import { chooseLanguage, type LanguageWishes } from '../pages/language.ts';
 import { BASE_LANGUAGE, loadPageStrings, type PageStrings } from '../pages/strings.ts';
-import { readingOverrides, VIEWS_DIR } from '../pages/views.ts';
+import { pageStringFolders, readingOverrides, VIEWS_DIR } from '../pages/views.ts';
 
 export const MAIL_VIEWS_DIR = fileURLToPath(new URL('../../views/mail/', import.meta.url));
 
@@ -60,7 +59,7 @@ export function createMailRenderer(options: MailRendererOptions): MailRenderer {
   return {
     async render(template, data, wishes = {}) {
       engines ??= load();
-      strings ??= loadPageStrings(options.stringsDirs ?? [join(VIEWS_DIR, 'strings')]);
+      strings ??= loadPageStrings(options.stringsDirs ?? pageStringFolders(VIEWS_DIR, undefined));
       const { html, text } = await engines;
       const { lang, t } = strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));
       const subject = t(`${stringsPrefix(template)}.subject`, shared.words);

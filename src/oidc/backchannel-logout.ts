@@ -19,14 +19,14 @@ interface LogoutClient {
  * every outcome is logged and the last failure audited.
  */
 export function retryBackchannelLogout(provider: Provider, logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS): void {
-  const attempt = retryingDelivery(logger, audit, delays);
-  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => {
-    logger.child({ component: 'backchannel-logout' }).info({ clientId: client.clientId, reason: error.message }, 'back-channel logout failed, trying again later');
-    attempt(client as unknown as LogoutClient, accountId, sid, 0);
-  });
+  const failed = retryingDelivery(logger, audit, delays);
+  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => failed(client as unknown as LogoutClient, accountId, sid, error));
 }
 
-/** Tries a delivery again after each of `delays`, then gives up, logged and audited. */
+/**
+ * What to call when a delivery failed: it is logged, tried again after each of `delays`, and then
+ * given up, logged and audited.
+ */
 function retryingDelivery(logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[]) {
   const log = logger.child({ component: 'backchannel-logout' });
   const attempt = (client: LogoutClient, accountId: string, sid: string, retry: number): void => {
@@ -39,14 +39,15 @@ function retryingDelivery(logger: Logger, audit: Pick<AuditLog, 'recordInBackgro
     setTimeout(() => {
       client.backchannelLogout(accountId, sid).then(
         () => log.info({ clientId: client.clientId, attempt: retry + 2 }, 'back-channel logout delivered on a retry'),
-        (error: unknown) => {
-          log.info({ clientId: client.clientId, attempt: retry + 2, reason: (error as Error).message }, 'back-channel logout failed, trying again later');
-          attempt(client, accountId, sid, retry + 1);
-        },
+        (error: unknown) => failedAttempt(client, accountId, sid, error, retry + 1),
       );
     }, wait).unref();
   };
-  return attempt;
+  const failedAttempt = (client: LogoutClient, accountId: string, sid: string, error: unknown, retry: number): void => {
+    log.info({ clientId: client.clientId, attempt: retry + 1, reason: (error as Error).message }, 'back-channel logout failed, trying again later');
+    attempt(client, accountId, sid, retry);
+  };
+  return (client: LogoutClient, accountId: string, sid: string, error: unknown): void => failedAttempt(client, accountId, sid, error, 0);
 }
 
 interface SessionRevoker {
@@ -67,7 +68,7 @@ export function endingSessionsWithLogout(
   audit?: Pick<AuditLog, 'recordInBackground'>,
   delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS,
 ): SessionRevoker {
-  const attempt = retryingDelivery(logger, audit, delays);
+  const failed = retryingDelivery(logger, audit, delays);
   return {
     revokeAccountGrants: (accountId) => revoker.revokeAccountGrants(accountId),
     async revokeAccount(accountId) {
@@ -83,7 +84,7 @@ export function endingSessionsWithLogout(
           (client) => {
             const target = client as unknown as (LogoutClient & { backchannelLogoutUri?: string }) | undefined;
             if (!target?.backchannelLogoutUri) return;
-            target.backchannelLogout(accountId, sid).catch(() => attempt(target, accountId, sid, 0));
+            target.backchannelLogout(accountId, sid).catch((error: unknown) => failed(target, accountId, sid, error));
           },
           (error: unknown) => logger.warn({ err: error, clientId }, 'back-channel logout: client not loaded'),
         );

@@ -3,7 +3,6 @@ import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
-import { allowedScopesOf } from '../clients/client-record.ts';
 import { introspectJwt } from './jwt-introspection.ts';
 import { scopeList } from './scopes.ts';
 import { accountIsLive } from './token-policies.ts';
@@ -61,10 +60,10 @@ export function useTokenExchange(provider: Provider, deps: TokenExchangeDependen
   const keySet = createLocalJWKSet({ keys: [...deps.publicKeys] });
   const jwtDeps = { issuer: deps.issuer, keySet, clients: deps.clients, accounts: deps.accounts, findGrant: (grantId: string) => provider.Grant.find(grantId) };
 
-  async function subjectOf(token: string, exchanger: { clientId: string; clientAuthMethod: string }): Promise<Subject | undefined> {
+  async function subjectOf(token: string, exchanger: { clientId: string; clientAuthMethod: string; allowedFrom: readonly string[] }): Promise<Subject | undefined> {
     if (token.split('.').length === 3) {
       // Seen as an API that may introspect any token for the audiences this client exchanges.
-      const caller = { clientId: `${exchanger.clientId}#exchange`, clientAuthMethod: exchanger.clientAuthMethod, introspection_audiences: await subjectAudiences(exchanger.clientId) };
+      const caller = { clientId: `${exchanger.clientId}#exchange`, clientAuthMethod: exchanger.clientAuthMethod, introspection_audiences: exchanger.allowedFrom };
       const claims = await introspectJwt(token, caller, jwtDeps);
       if (claims.active !== true || typeof claims.sub !== 'string' || claims.sub === claims.client_id) return undefined;
       const payload = decodeJwt(token);
@@ -79,16 +78,11 @@ export function useTokenExchange(provider: Provider, deps: TokenExchangeDependen
     return { accountId: opaque.accountId, audiences: audiencesOf(opaque.aud), act: isRecord(extra?.act) ? extra.act : undefined, remaining: opaque.remainingTTL };
   }
 
-  async function subjectAudiences(clientId: string): Promise<string[]> {
-    const record = await deps.clients.find(clientId);
-    return audiencesOf(record?.metadata[SUBJECT_AUDIENCES]);
-  }
-
   provider.registerGrantType(
     TOKEN_EXCHANGE_GRANT,
     async (ctx) => {
       const client = ctx.oidc.client;
-      const allowedFrom = await subjectAudiences(client.clientId);
+      const allowedFrom = audiencesOf(client.metadata()[SUBJECT_AUDIENCES]);
       if (allowedFrom.length === 0) throw new errors.UnauthorizedClient(`this client may not exchange tokens (no ${SUBJECT_AUDIENCES})`);
       const subjectToken = stringParam(ctx, 'subject_token');
       if (!subjectToken) throw new errors.InvalidRequest('subject_token is missing');
@@ -99,18 +93,17 @@ export function useTokenExchange(provider: Provider, deps: TokenExchangeDependen
 
       const target = stringParam(ctx, 'resource') ?? stringParam(ctx, 'audience');
       if (!target) throw new errors.InvalidTarget('name the API to exchange for with resource (or audience)');
-      const subject = await subjectOf(subjectToken, { clientId: client.clientId, clientAuthMethod: client.clientAuthMethod ?? 'none' });
+      const subject = await subjectOf(subjectToken, { clientId: client.clientId, clientAuthMethod: client.clientAuthMethod ?? 'none', allowedFrom });
       if (!subject || subject.remaining <= 0) throw new errors.InvalidGrant('subject_token is not an active user access token of this issuer');
       if (!subject.audiences.some((aud) => allowedFrom.includes(aud))) throw new errors.InvalidGrant(`subject_token is not for an API listed in ${SUBJECT_AUDIENCES}`);
 
+      // The API's scopes that the client's `scope` allows (resource-server-info.ts).
       const info = await deps.resourceServerInfo(ctx, target, client);
       const offered = new Set(scopeList(info.scope));
       const asked = stringParam(ctx, 'scope');
       const scopes = asked ? scopeList(asked) : [...offered];
       const refused = scopes.filter((scope) => !offered.has(scope));
       if (refused.length > 0) throw new errors.InvalidScope(`scope not allowed for ${target}: ${refused.join(' ')}`, refused.join(' '));
-      const registration = await deps.clients.find(client.clientId);
-      if (!registration || scopes.some((scope) => !allowedScopesOf(registration.metadata).has(scope))) throw new errors.InvalidScope('scope outside the client’s scope', scopes.join(' '));
 
       // The client's own grant for what it got, so that revoking the client's access, or the user's
       // sessions everywhere, ends this token like any other of the client's.

@@ -32,6 +32,9 @@ export interface ViewOptions {
   readonly defaultLanguage?: string;
 }
 
+/** Where the `<lang>.json` page strings are: ours first, then the override folder's. */
+export const pageStringFolders = (dir: string, overrideDir: string | undefined): string[] => [join(dir, 'strings'), ...(overrideDir ? [join(overrideDir, 'strings')] : [])];
+
 /** Paths resolve inside `dir` as usual; a file of the same relative name in `overrideDir` is read instead. */
 export function readingOverrides(eta: Eta, dir: string, overrideDir: string | undefined): Eta {
   if (!overrideDir) return eta;
@@ -58,7 +61,7 @@ export function createViews(
     const { Eta } = await import('eta');
     return readingOverrides(new Eta({ views: dir, autoEscape: true, cache, autoTrim: false }), dir, overrideDir);
   };
-  const stringFolders = [join(dir, 'strings'), ...(overrideDir ? [join(overrideDir, 'strings')] : [])];
+  const stringFolders = pageStringFolders(dir, overrideDir);
   const translatorFor = (wishes: LanguageWishes) => {
     strings ??= loadPageStrings(stringFolders);
     return strings.translatorFor(chooseLanguage(wishes, strings.languages, defaultLanguage));

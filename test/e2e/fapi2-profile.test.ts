@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
-import { createUser, PASSWORD, REDIRECT_URI } from '../support/flows.ts';
+import { createUser, REDIRECT_URI, signIn } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { loadConfig } from '../../src/config/config.ts';
 
@@ -37,14 +37,7 @@ async function pushedRequest(dpop: oidc.DPoPHandle) {
   return { url, verifier, state };
 }
 
-async function signIn(url: URL): Promise<URL> {
-  const browser = new Browser();
-  const back = (next: string) => next.startsWith(REDIRECT_URI);
-  let page = await browser.follow(url.toString(), back);
-  page = await browser.submit(page, /\/login$/, { email: EMAIL, password: PASSWORD }, back);
-  if (!back(page.url)) page = await browser.submit(page, /\/confirm$/, {}, back);
-  return new URL(page.url);
-}
+const signInTo = (url: URL): Promise<URL> => signIn(new Browser(), { url }, EMAIL);
 
 test('discovery: private_key_jwt only, PAR required, PS256/ES256 only, iss in responses, DPoP', () => {
   const metadata = client.serverMetadata();
@@ -61,7 +54,7 @@ test('discovery: private_key_jwt only, PAR required, PS256/ES256 only, iss in re
 test('a pushed, DPoP-bound code flow with private_key_jwt ends in DPoP tokens signed ES256, and refreshes with the same key', async () => {
   const dpop = oidc.getDPoPHandle(client, await oidc.randomDPoPKeyPair('ES256'));
   const { url, verifier, state } = await pushedRequest(dpop);
-  const callback = await signIn(url);
+  const callback = await signInTo(url);
   expect(callback.searchParams.get('iss')).toBe(server.issuer);
   const tokens = await oidc.authorizationCodeGrant(client, callback, { pkceCodeVerifier: verifier, expectedState: state }, undefined, { DPoP: dpop });
   expect(tokens.token_type.toLowerCase()).toBe('dpop');
@@ -84,7 +77,7 @@ test('the authorization endpoint refuses a request that was not pushed', async (
 test('a token request without a DPoP proof is refused', async () => {
   const dpop = oidc.getDPoPHandle(client, await oidc.randomDPoPKeyPair('ES256'));
   const { url, verifier, state } = await pushedRequest(dpop);
-  const callback = await signIn(url);
+  const callback = await signInTo(url);
   await expect(oidc.authorizationCodeGrant(client, callback, { pkceCodeVerifier: verifier, expectedState: state })).rejects.toMatchObject({ error: 'invalid_grant' });
 });
 

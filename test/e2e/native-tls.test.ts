@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
-import { request, type RequestOptions } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { TLSSocket } from 'node:tls';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { selfSignedCertificate } from '../support/tls.ts';
+import { httpsGet, selfSignedCertificate } from '../support/tls.ts';
 
 /** TLS_CERT_FILE / TLS_KEY_FILE: the listeners serve HTTPS themselves, TLS 1.2+, reloading changed files. */
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
@@ -26,28 +25,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-  subject: string;
-}
-
-function get(path: string, options: RequestOptions = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const ca = [first.cert, second.cert];
-    const req = request(new URL(path, server.issuer), { ca, agent: false, ...options }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => {
-        const peer = (res.socket as TLSSocket).getPeerX509Certificate?.();
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: peer?.subject ?? '' });
-      });
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+const get = (path: string, options: RequestOptions = {}) => httpsGet(new URL(path, server.issuer).toString(), [first.cert, second.cert], options);
 
 test('discovery over HTTPS names an https issuer, with HSTS', async () => {
   const answer = await get('/.well-known/openid-configuration');

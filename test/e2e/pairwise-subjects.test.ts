@@ -1,6 +1,6 @@
 import * as oidc from 'openid-client';
-import { Browser, type Page } from '../support/browser.ts';
-import { createUser, PASSWORD, registerClient, type RegisteredClient } from '../support/flows.ts';
+import { Browser } from '../support/browser.ts';
+import { authorizationRequest, createUser, exchange, PASSWORD, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 /** OIDC Core 8.1: `subject_type: pairwise` clients see a `sub` of their sector, not the account id. */
@@ -19,22 +19,9 @@ afterAll(() => server.close());
 
 /** Signs in through the forms and exchanges the code; returns the subjects every endpoint gives. */
 async function subjectsFor(client: RegisteredClient, redirectUri: string) {
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(client.config, {
-    redirect_uri: redirectUri,
-    scope: 'openid email',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-  });
-  const browser = new Browser();
-  const back = (next: string) => next.startsWith(redirectUri);
-  let page: Page = await browser.follow(url.toString(), back);
-  page = await browser.submit(page, /\/login$/, { email: EMAIL, password: PASSWORD }, back);
-  if (!back(page.url)) page = await browser.submit(page, /\/confirm$/, {}, back);
-  expect(back(page.url)).toBe(true);
-  const tokens = await oidc.authorizationCodeGrant(client.config, new URL(page.url), { pkceCodeVerifier: verifier, expectedState: state }, { redirect_uri: redirectUri });
+  const request = await authorizationRequest(client, { redirect_uri: redirectUri, scope: 'openid email' });
+  const callback = await signIn(new Browser(), request, EMAIL, PASSWORD, (next) => next.startsWith(redirectUri));
+  const tokens = await exchange(client, callback, request);
   const idTokenSub = tokens.claims()!.sub;
   const userinfo = await oidc.fetchUserInfo(client.config, tokens.access_token, idTokenSub);
   const introspected = await oidc.tokenIntrospection(client.config, tokens.access_token);

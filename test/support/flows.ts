@@ -48,18 +48,18 @@ export async function authorizationRequest(client: RegisteredClient, parameters:
 
 export const isCallback = (next: string): boolean => next.startsWith(REDIRECT_URI);
 
-/** Drives login and consent through the HTML forms until the redirect back to the client. */
-export async function signIn(browser: Browser, request: AuthorizationRequest, email: string, password = PASSWORD): Promise<URL> {
-  let page: Page = await browser.follow(request.url.toString(), isCallback);
-  if (!isCallback(page.url)) {
+/** Drives login and consent through the HTML forms until the redirect back to the client (`isBack`: its redirect URI). */
+export async function signIn(browser: Browser, request: Pick<AuthorizationRequest, 'url'>, email: string, password = PASSWORD, isBack = isCallback): Promise<URL> {
+  let page: Page = await browser.follow(request.url.toString(), isBack);
+  if (!isBack(page.url)) {
     if (Browser.forms(page).some((form) => /\/login$/.test(form.action))) {
-      page = await browser.submit(page, /\/login$/, { email, password }, isCallback);
+      page = await browser.submit(page, /\/login$/, { email, password }, isBack);
     }
-    if (!isCallback(page.url) && Browser.forms(page).some((form) => /\/confirm$/.test(form.action))) {
-      page = await browser.submit(page, /\/confirm$/, {}, isCallback);
+    if (!isBack(page.url) && Browser.forms(page).some((form) => /\/confirm$/.test(form.action))) {
+      page = await browser.submit(page, /\/confirm$/, {}, isBack);
     }
   }
-  if (!isCallback(page.url)) throw new Error(`sign-in did not return to the client (status ${page.status}): ${page.html.slice(0, 300)}`);
+  if (!isBack(page.url)) throw new Error(`sign-in did not return to the client (status ${page.status}): ${page.html.slice(0, 300)}`);
   return new URL(page.url);
 }
 

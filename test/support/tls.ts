@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
+import type { TLSSocket } from 'node:tls';
 import { join } from 'node:path';
 
 /** A self-signed P-256 certificate for localhost and 127.0.0.1, made with openssl in a temporary folder. */
@@ -17,6 +18,8 @@ export interface TlsAnswer {
   readonly status: number;
   readonly headers: Record<string, string | string[] | undefined>;
   readonly body: string;
+  /** The subject of the certificate the server presented. */
+  readonly subject: string;
 }
 
 /** GET over https, trusting `ca` (the test's own certificates). */
@@ -25,7 +28,7 @@ export function httpsGet(url: string, ca: string[], options: RequestOptions = {}
     const req = request(new URL(url), { ca, agent: false, ...options }, (res) => {
       let body = '';
       res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body, subject: (res.socket as TLSSocket).getPeerX509Certificate()?.subject ?? '' }));
     });
     req.on('error', reject);
     req.end();
