@@ -1,3 +1,4 @@
+import { pkceRequired } from './pkce-policy.ts';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.ts';
 import type { ArtifactAdapter } from '../adapters/models.ts';
@@ -69,7 +70,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       names: { ...PROVIDER_COOKIE_NAMES },
     },
     responseTypes: ['code'],
-    pkce: { required: () => true },
+    pkce: { required: pkceRequired({ fapi2 }) },
     allowOmittingSingleRegisteredRedirectUri: false,
     clientDefaults: {
       grant_types: ['authorization_code'],

@@ -144,6 +144,32 @@ describe('authorization request policy', () => {
     expect(location.searchParams.get('error_description')).toMatch(/PKCE/i);
   });
 
+  test('a confidential client may use the nonce instead of PKCE; a verifier for a code without a challenge is refused', async () => {
+    const browser = new Browser();
+    const url = new URL(`${server.issuer}/auth`);
+    const nonce = oidc.randomNonce();
+    url.search = new URLSearchParams({ client_id: web.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's2', nonce }).toString();
+    const callback = await signIn(browser, { url }, 'ada@example.com');
+    expect(callback.searchParams.get('error')).toBeNull();
+    const downgrade = await oidc.authorizationCodeGrant(web.config, callback, { pkceCodeVerifier: oidc.randomPKCECodeVerifier(), expectedState: 's2', expectedNonce: nonce }).catch((e: unknown) => e);
+    expect(downgrade).toMatchObject({ error: 'invalid_grant' });
+    const again = new URL(url);
+    again.searchParams.set('state', 's3');
+    const second = await signIn(browser, { url: again }, 'ada@example.com');
+    const tokens = await oidc.authorizationCodeGrant(web.config, second, { expectedState: 's3', expectedNonce: nonce });
+    expect(tokens.claims()?.nonce).toBe(nonce);
+  });
+
+  test('without a nonce, or for a public client, PKCE stays required', async () => {
+    const spa = await registerClient(server, { token_endpoint_auth_method: 'none' });
+    for (const [clientId, extra] of [[web.clientId, {}], [spa.clientId, { nonce: oidc.randomNonce() }]] as const) {
+      const url = new URL(`${server.issuer}/auth`);
+      url.search = new URLSearchParams({ client_id: clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, ...extra }).toString();
+      const location = new URL((await new Browser().request(url.toString())).headers.get('location')!);
+      expect(location.searchParams.get('error_description')).toMatch(/PKCE/i);
+    }
+  });
+
   test('plain PKCE is refused', async () => {
     const url = new URL(`${server.issuer}/auth`);
     url.search = new URLSearchParams({ client_id: web.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }).toString();

@@ -93,3 +93,11 @@ test.each([
 test('codes longer than 60 s are refused at start', () => {
   expect(() => loadConfig({ SECURITY_PROFILE: 'fapi2', AUTHORIZATION_CODE_TTL: '120', ISSUER: 'http://127.0.0.1:3000' })).toThrow(/AUTHORIZATION_CODE_TTL/);
 });
+
+test('PKCE is required even for an OpenID Connect request with a nonce', async () => {
+  const dpop = oidc.getDPoPHandle(client, await oidc.randomDPoPKeyPair('ES256'));
+  const failure = await oidc
+    .buildAuthorizationUrlWithPAR(client, { redirect_uri: REDIRECT_URI, scope: 'openid', nonce: oidc.randomNonce(), state: oidc.randomState() }, { DPoP: dpop })
+    .catch((e: unknown) => e);
+  expect(failure).toMatchObject({ error: 'invalid_request', error_description: expect.stringMatching(/PKCE/i) });
+});
