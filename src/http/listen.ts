@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { Http2SecureServer, Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { Config } from '../config/config.ts';
-import { readTlsFiles, watchTlsFiles, type TlsFiles } from './tls-files.ts';
+import { createHttpsServer } from './secure-server.ts';
+import { watchTlsFiles, type TlsFiles } from './tls-files.ts';
 
 export interface RunningServer {
-  readonly server: Server;
+  readonly server: Server | Http2SecureServer;
   readonly url: string;
   close(): Promise<void>;
 }
@@ -17,15 +18,16 @@ export interface RunningServer {
  * drains.
  */
 export async function listen(
-  handle: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  handle: (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => Promise<void>,
   { port, host, http, tls, onTlsReloadError }: { port: number; host: string; http: Config['http']; tls?: TlsFiles | undefined; onTlsReloadError?: (error: Error) => void },
 ): Promise<RunningServer> {
   const options = { headersTimeout: http.headersTimeoutMs, requestTimeout: http.requestTimeoutMs, connectionsCheckingInterval: 1000, keepAliveTimeout: 65_000 };
   // Koa's handler returns a promise that the http server does not need.
-  const handler = (req: IncomingMessage, res: ServerResponse) => void handle(req, res);
-  // TLS 1.2 and later only; HTTP/1.1 (oidc-provider and Koa's middleware expect its request objects).
-  const secure = tls ? createTlsServer({ ...options, ...readTlsFiles(tls), minVersion: 'TLSv1.2' }, handler) : undefined;
-  const server: Server = secure ?? createServer(options, handler);
+  const handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void handle(req, res);
+  const https = tls ? createHttpsServer(tls, http, options, handler) : undefined;
+  const secure = https?.server;
+  const plain = https ? undefined : createServer(options, handler);
+  const server = secure ?? plain!;
   const stopWatching = secure && tls ? watchTlsFiles(tls, (material) => secure.setSecureContext({ ...material, minVersion: 'TLSv1.2' }), (error) => onTlsReloadError?.(error)) : () => {};
   server.maxConnections = http.maxConnections;
   server.listen(port, host);
@@ -40,7 +42,8 @@ export async function listen(
       new Promise<void>((resolve) => {
         stopWatching();
         server.close(() => resolve());
-        server.closeIdleConnections();
+        https?.drain();
+        plain?.closeIdleConnections();
       }),
   };
 }

@@ -1,10 +1,15 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
+import { connect as http2Connect, constants as http2Constants } from 'node:http2';
+import { connect as tlsConnect } from 'node:tls';
 import type { RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from '../support/server.ts';
-import { httpsGet, selfSignedCertificate } from '../support/tls.ts';
+import { Browser } from '../support/browser.ts';
+import { createUser, REDIRECT_URI, signIn } from '../support/flows.ts';
+import { http2Request, httpsGet, selfSignedCertificate } from '../support/tls.ts';
 
 /** TLS_CERT_FILE / TLS_KEY_FILE: the listeners serve HTTPS themselves, TLS 1.2+, reloading changed files. */
 const dir = mkdtempSync(join(tmpdir(), 'portcullis-tls-'));
@@ -56,6 +61,33 @@ test('TLS 1.1 and plain http are refused', async () => {
   expect(plain).not.toBe('status 200');
 });
 
+test('HTTP/2 by ALPN: a whole sign-in and code exchange over h2, with Secure cookies and HSTS', async () => {
+  const ca = [first.cert, second.cert];
+  const discovery = await http2Request(`${server.issuer}/.well-known/openid-configuration`, ca);
+  expect(discovery.protocol).toBe('h2');
+  expect(discovery.status).toBe(200);
+  expect(discovery.headers.get('strict-transport-security')).toMatch(/max-age=\d+/);
+
+  await createUser(server, 'h2@example.com');
+  const client = await server.services.clients.create({ redirect_uris: [REDIRECT_URI] });
+  const verifier = 'v'.repeat(43);
+  const challenge = createHash('sha256').update(verifier).digest('base64url');
+  const url = new URL(`${server.issuer}/auth`);
+  url.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', state: 'h2' }).toString();
+  const browser = new Browser((target, init) => http2Request(target, ca, init));
+  const callback = await signIn(browser, { url }, 'h2@example.com');
+  expect(callback.searchParams.get('state')).toBe('h2');
+  expect(browser.hasCookie('portcullis.session')).toBe(true);
+
+  const tokens = await http2Request(`${server.issuer}/token`, ca, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Basic ${Buffer.from(`${client.client_id}:${client.client_secret!}`).toString('base64')}` },
+    body: new URLSearchParams({ grant_type: 'authorization_code', code: callback.searchParams.get('code')!, redirect_uri: REDIRECT_URI, code_verifier: verifier }).toString(),
+  });
+  expect(tokens.status).toBe(200);
+  expect(JSON.parse(tokens.body)).toMatchObject({ token_type: 'Bearer', id_token: expect.any(String) });
+});
+
 test('new certificate files are served without a restart; files that do not load leave the old pair in use', async () => {
   writeFileSync(keyFile, second.key);
   writeFileSync(certFile, second.cert);
@@ -76,4 +108,39 @@ test('new certificate files are served without a restart; files that do not load
 
 test('the admin listener serves HTTPS too', () => {
   expect(server.admin.url).toMatch(/^https:/);
+});
+
+describe('slow clients over TLS', () => {
+  let slow: TestServer;
+  beforeAll(async () => {
+    slow = await startTestServer({ TLS_CERT_FILE: first.certFile, TLS_KEY_FILE: first.keyFile, HTTP_HEADERS_TIMEOUT_MS: '1000', HTTP_REQUEST_TIMEOUT_MS: '1500' }, { https: true });
+  });
+  afterAll(() => slow.close());
+
+  test('HTTP/1.1 headers that never end are cut off by the header timeout', async () => {
+    const { port } = new URL(slow.issuer);
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({ port: Number(port), host: '127.0.0.1', ca: [first.cert], servername: 'localhost', ALPNProtocols: ['http/1.1'] }, () => socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\n'));
+      let received = '';
+      socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received.split('\r\n')[0] ?? ''));
+      socket.on('error', () => undefined);
+    });
+    expect(outcome).toMatch(/^HTTP\/1\.1 408/);
+  });
+
+  test('an HTTP/2 stream whose body never ends is cancelled by the request timeout', async () => {
+    const session = http2Connect(slow.issuer, { ca: [first.cert] });
+    const stream = session.request({ ':method': 'POST', ':path': '/token', 'content-type': 'application/x-www-form-urlencoded' });
+    stream.write('grant_type=');
+    const started = Date.now();
+    const code = await new Promise<number>((resolve) => {
+      stream.on('close', () => resolve(stream.rstCode));
+      stream.on('error', () => undefined);
+      stream.resume();
+    });
+    session.close();
+    expect(code).toBe(http2Constants.NGHTTP2_CANCEL);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });

@@ -23,8 +23,21 @@ const attribute = (tag: string, name: string): string | undefined => {
   return match ? decode(match[1] ?? match[2] ?? '') : undefined;
 };
 
+/** How the browser sends one request without following redirects: fetch by default (HTTP/1.1). */
+export type Transport = (url: string, init: { method: string; headers: Record<string, string>; body: string | undefined }) => Promise<{ status: number; headers: Headers; body: string }>;
+
+const fetchTransport: Transport = async (url, { method, headers, body }) => {
+  const response = await fetch(url, { method, headers, body, redirect: 'manual' });
+  return { status: response.status, headers: response.headers, body: await response.text() };
+};
+
 export class Browser {
   readonly #cookies = new Map<string, string>();
+  readonly #transport: Transport;
+
+  constructor(transport: Transport = fetchTransport) {
+    this.#transport = transport;
+  }
 
   cookieHeader(): string {
     return [...this.#cookies].map(([name, value]) => `${name}=${value}`).join('; ');
@@ -56,9 +69,9 @@ export class Browser {
       headers['content-type'] = 'application/x-www-form-urlencoded';
       body = new URLSearchParams(init.form).toString();
     }
-    const response = await fetch(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body, redirect: 'manual' });
+    const response = await this.#transport(url, { method: init.method ?? (body ? 'POST' : 'GET'), headers, body });
     this.#store(response.headers);
-    return { url, status: response.status, headers: response.headers, html: await response.text() };
+    return { url, status: response.status, headers: response.headers, html: response.body };
   }
 
   /** Follows redirects until a page that is not a redirect, or until `stopAt` matches the next URL. */

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { connect, type IncomingHttpHeaders } from 'node:http2';
 import { request, type RequestOptions } from 'node:https';
 import { tmpdir } from 'node:os';
 import type { TLSSocket } from 'node:tls';
@@ -32,5 +33,38 @@ export function httpsGet(url: string, ca: string[], options: RequestOptions = {}
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+/**
+ * One request over HTTP/2 (ALPN h2 only, so an HTTP/1.1-only server fails), trusting `ca`; the
+ * answer in fetch's shape, so it can be a Browser's transport. `protocol` is what ALPN chose.
+ */
+export function http2Request(
+  url: string,
+  ca: string[],
+  { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: string | undefined } = {},
+): Promise<{ status: number; headers: Headers; body: string; protocol: string }> {
+  const target = new URL(url);
+  return new Promise((resolve, reject) => {
+    const session = connect(target.origin, { ca, ALPNProtocols: ['h2'] });
+    session.on('error', reject);
+    const stream = session.request({ ':method': method, ':path': `${target.pathname}${target.search}`, ...headers });
+    let text = '';
+    let answer: IncomingHttpHeaders = {};
+    stream.on('response', (received) => (answer = received));
+    stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    stream.on('end', () => {
+      const protocol = session.alpnProtocol ?? '';
+      session.close();
+      const fetched = new Headers();
+      for (const [name, value] of Object.entries(answer)) {
+        if (name.startsWith(':') || value === undefined) continue;
+        for (const one of ([] as string[]).concat(value)) fetched.append(name, one);
+      }
+      resolve({ status: Number(answer[':status']), headers: fetched, body: text, protocol });
+    });
+    stream.on('error', reject);
+    stream.end(body);
   });
 }
