@@ -23,7 +23,8 @@ import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { resolvePairwiseSalt } from './oidc/pairwise-subjects.ts';
-import { endingSessionsWithLogout, retryBackchannelLogout } from './oidc/backchannel-logout.ts';
+import { endingSessionsWithLogout, retryBackchannelLogout, startLogoutRetries } from './oidc/backchannel-logout.ts';
+import { createLogoutRetryQueue } from './oidc/logout-retry-queue.ts';
 import { createProvider } from './oidc/provider.ts';
 import { openSigningKeys } from './keys/open-signing-keys.ts';
 import type { ProviderHandle } from './keys/provider-handle.ts';
@@ -137,7 +138,14 @@ export async function openServices(config: Config, logger: Logger, options: Open
 
     const accountRepository = new AccountRepository(db.prisma, { cache: accountCache, changes });
     // Called only after the provider and the audit log below exist.
-    const endingSessions = endingSessionsWithLogout(store, () => keys.provider.current, logger, { recordInBackground: (event) => audit.recordInBackground(event) });
+    const logoutRetries = startLogoutRetries({
+      queue: createLogoutRetryQueue({ redis: store.redis, keyPrefix: store.keyPrefix }),
+      currentProvider: () => keys.provider.current,
+      logger,
+      audit: { recordInBackground: (event) => audit.recordInBackground(event) },
+    });
+    closers.push(async () => logoutRetries.stop());
+    const endingSessions = endingSessionsWithLogout(store, () => keys.provider.current, logger, logoutRetries);
     const accounts = new AccountService(
       accountRepository,
       new PasswordHasher(config.argon2, config.passwordHashQueue),
@@ -181,7 +189,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       countIssuedTokens(provider, metrics);
       auditProviderEvents(provider, audit);
       auditDeviceFlowEvents(provider, audit);
-      retryBackchannelLogout(provider, logger, audit);
+      retryBackchannelLogout(provider, logoutRetries);
       recordSessionBrowsers(provider, store, config.ttl.session, logger);
       return provider;
     });

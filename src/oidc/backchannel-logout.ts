@@ -2,6 +2,7 @@ import type Provider from 'oidc-provider';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { ArtifactStore } from '../adapters/artifact-store.ts';
 import type { Logger } from '../observability/logger.ts';
+import type { LogoutRetry, LogoutRetryQueue } from './logout-retry-queue.ts';
 
 /** After the first attempt (bounded by oidc-provider at 2.5 s), two more, in the background. */
 export const BACKCHANNEL_RETRY_DELAYS_MS = [2_000, 10_000] as const;
@@ -9,45 +10,78 @@ export const BACKCHANNEL_RETRY_DELAYS_MS = [2_000, 10_000] as const;
 /** oidc-provider's Client has this method; its type definitions do not list it. */
 interface LogoutClient {
   readonly clientId: string;
+  readonly backchannelLogoutUri?: string;
   backchannelLogout(accountId: string, sid: string): Promise<void>;
+}
+
+export interface LogoutRetries {
+  /** A delivery that failed: it is tried again after each of the delays, then given up. */
+  failed(clientId: string, accountId: string, sid: string, error: unknown): void;
+  /** Stops taking due retries (those waiting stay in the queue for the other instances). */
+  stop(): void;
 }
 
 /**
  * OpenID Connect Back-Channel Logout 1.0: oidc-provider posts a logout token to every client of the
- * ended session that has a `backchannel_logout_uri`, once. A failed delivery is tried again later
- * (a new logout token each time, as the spec allows), without holding up the person's sign-out;
- * every outcome is logged and the last failure audited.
+ * ended session that has a `backchannel_logout_uri`, once. A failed delivery waits in a queue shared
+ * by every instance and is tried again later by whichever takes it (a new logout token each time, as
+ * the spec allows), without holding up the person's sign-out; every outcome is logged and the last
+ * failure audited. Each instance looks for due retries every `intervalMs`.
  */
-export function retryBackchannelLogout(provider: Provider, logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS): void {
-  const failed = retryingDelivery(logger, audit, delays);
-  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => failed(client as unknown as LogoutClient, accountId, sid, error));
-}
-
-/**
- * What to call when a delivery failed: it is logged, tried again after each of `delays`, and then
- * given up, logged and audited.
- */
-function retryingDelivery(logger: Logger, audit: Pick<AuditLog, 'recordInBackground'> | undefined, delays: readonly number[]) {
+export function startLogoutRetries({
+  queue,
+  currentProvider,
+  logger,
+  audit,
+  delays = BACKCHANNEL_RETRY_DELAYS_MS,
+  intervalMs = 500,
+}: {
+  queue: LogoutRetryQueue;
+  currentProvider: () => Provider | undefined;
+  logger: Logger;
+  audit?: Pick<AuditLog, 'recordInBackground'> | undefined;
+  delays?: readonly number[];
+  intervalMs?: number;
+}): LogoutRetries {
   const log = logger.child({ component: 'backchannel-logout' });
-  const attempt = (client: LogoutClient, accountId: string, sid: string, retry: number): void => {
-    const wait = delays[retry];
+  const schedule = (retry: LogoutRetry, error: unknown): void => {
+    const wait = delays[retry.failures - 1];
     if (wait === undefined) {
-      log.warn({ clientId: client.clientId, attempts: retry + 1 }, 'back-channel logout not delivered');
-      audit?.recordInBackground({ actor: 'system', action: 'backchannel_logout.failed', target: client.clientId, outcome: 'failure', detail: { accountId, attempts: retry + 1 } });
+      log.warn({ clientId: retry.clientId, attempts: retry.failures }, 'back-channel logout not delivered');
+      audit?.recordInBackground({ actor: 'system', action: 'backchannel_logout.failed', target: retry.clientId, outcome: 'failure', detail: { accountId: retry.accountId, attempts: retry.failures } });
       return;
     }
-    setTimeout(() => {
-      client.backchannelLogout(accountId, sid).then(
-        () => log.info({ clientId: client.clientId, attempt: retry + 2 }, 'back-channel logout delivered on a retry'),
-        (error: unknown) => failedAttempt(client, accountId, sid, error, retry + 1),
-      );
-    }, wait).unref();
+    log.info({ clientId: retry.clientId, attempt: retry.failures, reason: (error as Error | undefined)?.message }, 'back-channel logout failed, trying again later');
+    queue.schedule(retry, Date.now() + wait).catch((queueError: unknown) => log.warn({ err: queueError, clientId: retry.clientId }, 'back-channel logout retry could not be queued'));
   };
-  const failedAttempt = (client: LogoutClient, accountId: string, sid: string, error: unknown, retry: number): void => {
-    log.info({ clientId: client.clientId, attempt: retry + 1, reason: (error as Error).message }, 'back-channel logout failed, trying again later');
-    attempt(client, accountId, sid, retry);
+  const deliver = async (retry: LogoutRetry): Promise<void> => {
+    const client = (await currentProvider()?.Client.find(retry.clientId)) as unknown as LogoutClient | undefined;
+    if (!client?.backchannelLogoutUri) return;
+    await client.backchannelLogout(retry.accountId, retry.sid).then(
+      () => log.info({ clientId: retry.clientId, attempt: retry.failures + 1 }, 'back-channel logout delivered on a retry'),
+      (error: unknown) => schedule({ ...retry, failures: retry.failures + 1 }, error),
+    );
   };
-  return (client: LogoutClient, accountId: string, sid: string, error: unknown): void => failedAttempt(client, accountId, sid, error, 0);
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    queue
+      .takeDue(Date.now(), 20)
+      .then((due) => Promise.all(due.map((retry) => deliver(retry).catch((error: unknown) => log.warn({ err: error, clientId: retry.clientId }, 'back-channel logout retry failed to run')))))
+      .catch((error: unknown) => log.debug({ err: error }, 'back-channel logout retries not read'))
+      .finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    failed: (clientId, accountId, sid, error) => schedule({ clientId, accountId, sid, failures: 1 }, error),
+    stop: () => clearInterval(timer),
+  };
+}
+
+/** Sends the deliveries oidc-provider reports failed (at `/session/end`) to the retries. */
+export function retryBackchannelLogout(provider: Provider, retries: Pick<LogoutRetries, 'failed'>): void {
+  provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => retries.failed((client as unknown as LogoutClient).clientId, accountId, sid, error));
 }
 
 interface SessionRevoker {
@@ -65,10 +99,8 @@ export function endingSessionsWithLogout(
   revoker: SessionRevoker & Pick<ArtifactStore, 'listAccountArtifacts'>,
   currentProvider: () => Provider | undefined,
   logger: Logger,
-  audit?: Pick<AuditLog, 'recordInBackground'>,
-  delays: readonly number[] = BACKCHANNEL_RETRY_DELAYS_MS,
+  retries: Pick<LogoutRetries, 'failed'>,
 ): SessionRevoker {
-  const failed = retryingDelivery(logger, audit, delays);
   return {
     revokeAccountGrants: (accountId) => revoker.revokeAccountGrants(accountId),
     async revokeAccount(accountId) {
@@ -82,9 +114,9 @@ export function endingSessionsWithLogout(
       for (const { clientId, sid } of signedIn) {
         void provider.Client.find(clientId).then(
           (client) => {
-            const target = client as unknown as (LogoutClient & { backchannelLogoutUri?: string }) | undefined;
+            const target = client as unknown as LogoutClient | undefined;
             if (!target?.backchannelLogoutUri) return;
-            target.backchannelLogout(accountId, sid).catch((error: unknown) => failed(target, accountId, sid, error));
+            target.backchannelLogout(accountId, sid).catch((error: unknown) => retries.failed(clientId, accountId, sid, error));
           },
           (error: unknown) => logger.warn({ err: error, clientId }, 'back-channel logout: client not loaded'),
         );
