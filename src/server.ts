@@ -46,6 +46,7 @@ export async function startServer(services: Services, port = services.config.por
       audit: services.audit,
       // An account-page session lasts as long as the browser's sign-in may, at most 12 hours.
       sessionTtlSeconds: Math.min(config.ttl.session, 12 * 3600),
+      sessionLogout: services.sessionLogout,
       security: async (accountId) => ({ totp: await services.totp.summary(accountId), passkeys: await services.passkeys.list(accountId) }),
       sections: [
         createTotpAccountRouter({ totp: services.totp, accounts: services.accounts, views: services.views }),

@@ -23,7 +23,7 @@ import type { Logger } from './observability/logger.ts';
 import { createKeySealer } from './crypto/key-sealer.ts';
 import { resolveCookieKeys } from './oidc/cookie-keys.ts';
 import { resolvePairwiseSalt } from './oidc/pairwise-subjects.ts';
-import { endingSessionsWithLogout, retryBackchannelLogout, startLogoutRetries } from './oidc/backchannel-logout.ts';
+import { endingSessionsWithLogout, retryBackchannelLogout, sessionLogout, startLogoutRetries, type SessionLogout } from './oidc/backchannel-logout.ts';
 import { createLogoutRetryQueue } from './oidc/logout-retry-queue.ts';
 import { createProvider } from './oidc/provider.ts';
 import { openSigningKeys } from './keys/open-signing-keys.ts';
@@ -87,6 +87,8 @@ export interface Services {
   readonly totp: TotpService;
   /** Passkeys (WebAuthn): added from the account page, signed in with from the login page. */
   readonly passkeys: PasskeyService;
+  /** Logout tokens for sessions ended outside oidc-provider (the account page signing out a browser). */
+  readonly sessionLogout: SessionLogout;
   readonly version: string;
   close(): Promise<void>;
 }
@@ -145,7 +147,8 @@ export async function openServices(config: Config, logger: Logger, options: Open
       audit: { recordInBackground: (event) => audit.recordInBackground(event) },
     });
     closers.push(async () => logoutRetries.stop());
-    const endingSessions = endingSessionsWithLogout(store, () => keys.provider.current, logger, logoutRetries);
+    const logoutSessions = sessionLogout(() => keys.provider.current, logger, logoutRetries);
+    const endingSessions = endingSessionsWithLogout(store, logoutSessions);
     const accounts = new AccountService(
       accountRepository,
       new PasswordHasher(config.argon2, config.passwordHashQueue),
@@ -266,6 +269,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       selfService,
       totp,
       passkeys,
+      sessionLogout: logoutSessions,
       version: (await productManifest()).version,
     };
   } catch (error) {

@@ -97,6 +97,7 @@ export function signOutSessions(deps: AccountPageDependencies): Middleware {
     if (only && ending.length === 0) return showAccount(deps, ctx, 404, { section: 'sessions', error: pageText('account.error.session_gone') });
     const uids = new Set(artifacts.filter(({ ref }) => ending.some((session) => session.ref === ref)).map(({ payload }) => String(payload.uid)));
     for (const ref of [...ending.map((session) => session.ref), ...browserRefsOf(artifacts, uids)]) await deps.store.revokeAccountArtifact(account.id, ref);
+    deps.sessionLogout(account.id, artifacts.filter(({ ref }) => ending.some((session) => session.ref === ref)).map(({ payload }) => payload));
     auditAccount(deps, ctx, 'user.sessions_signed_out', { count: ending.length });
     backToAccount(ctx, 'signed-out-others', '#sessions');
   };

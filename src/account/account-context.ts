@@ -1,3 +1,4 @@
+import type { SessionLogout } from '../oidc/backchannel-logout.ts';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/account-repository.ts';
 import type { AccountService } from '../accounts/account-service.ts';
@@ -36,6 +37,8 @@ export interface AccountPageDependencies {
   readonly logger: Logger;
   readonly secureCookies: boolean;
   readonly security: (accountId: string) => Promise<SecuritySummary>;
+  /** Logout tokens to the apps the browsers it signs out were signed in to. */
+  readonly sessionLogout: SessionLogout;
 }
 
 /** A text field of the posted form, or '' when it is missing or not text. */

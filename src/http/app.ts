@@ -73,6 +73,7 @@ export interface AccountPageSetup {
   readonly audit: AccountPageDependencies['audit'];
   readonly sessionTtlSeconds: number;
   readonly security: AccountPageDependencies['security'];
+  readonly sessionLogout: AccountPageDependencies['sessionLogout'];
   readonly sections: readonly Router[];
 }
 
@@ -167,6 +168,7 @@ function accountPages(deps: AppDependencies, selfService: SelfService, setup: Ac
     logger: deps.logger.child({ component: 'account' }),
     secureCookies: deps.issuerIsHttps,
     security: setup.security,
+    sessionLogout: setup.sessionLogout,
     views: deps.views,
     sections: setup.sections,
   });

@@ -84,6 +84,30 @@ export function retryBackchannelLogout(provider: Provider, retries: Pick<LogoutR
   provider.on('backchannel.error', (_ctx, error, client, accountId, sid) => retries.failed((client as unknown as LogoutClient).clientId, accountId, sid, error));
 }
 
+/** Sends the logout tokens for sessions that ended: `sessions` are their stored payloads, read before they ended. */
+export type SessionLogout = (accountId: string, sessions: readonly Record<string, unknown>[]) => void;
+
+/**
+ * Each client a session signed in to that has a `backchannel_logout_uri` gets a logout token for
+ * that session's `sid`, in the background; a failed delivery goes to the retries.
+ */
+export function sessionLogout(currentProvider: () => Provider | undefined, logger: Logger, retries: Pick<LogoutRetries, 'failed'>): SessionLogout {
+  return (accountId, sessions) => {
+    const provider = currentProvider();
+    if (!provider) return;
+    for (const { clientId, sid } of sessions.flatMap(sessionClients)) {
+      void provider.Client.find(clientId).then(
+        (client) => {
+          const target = client as unknown as LogoutClient | undefined;
+          if (!target?.backchannelLogoutUri) return;
+          target.backchannelLogout(accountId, sid).catch((error: unknown) => retries.failed(clientId, accountId, sid, error));
+        },
+        (error: unknown) => logger.warn({ err: error, clientId }, 'back-channel logout: client not loaded'),
+      );
+    }
+  };
+}
+
 interface SessionRevoker {
   revokeAccount(accountId: string): Promise<void>;
   revokeAccountGrants(accountId: string): Promise<void>;
@@ -91,36 +115,19 @@ interface SessionRevoker {
 
 /**
  * Sessions also end without `/session/end`: a password change or reset, a disabled account, "sign
- * out everywhere". Before the store ends them, the clients each session signed in to are noted,
- * and those with a `backchannel_logout_uri` get a logout token afterwards, in the background and
- * with the same retries.
+ * out everywhere". Before the store ends them, the sessions are read, and the clients they signed
+ * in to get their logout tokens afterwards.
  */
-export function endingSessionsWithLogout(
-  revoker: SessionRevoker & Pick<ArtifactStore, 'listAccountArtifacts'>,
-  currentProvider: () => Provider | undefined,
-  logger: Logger,
-  retries: Pick<LogoutRetries, 'failed'>,
-): SessionRevoker {
+export function endingSessionsWithLogout(revoker: SessionRevoker & Pick<ArtifactStore, 'listAccountArtifacts'>, logout: SessionLogout): SessionRevoker {
   return {
     revokeAccountGrants: (accountId) => revoker.revokeAccountGrants(accountId),
     async revokeAccount(accountId) {
-      const signedIn = await revoker.listAccountArtifacts(accountId).then(
-        (artifacts) => artifacts.filter((artifact) => artifact.model === 'Session').flatMap((session) => sessionClients(session.payload)),
+      const sessions = await revoker.listAccountArtifacts(accountId).then(
+        (artifacts) => artifacts.filter((artifact) => artifact.model === 'Session').map((session) => session.payload),
         () => [],
       );
       await revoker.revokeAccount(accountId);
-      const provider = currentProvider();
-      if (!provider) return;
-      for (const { clientId, sid } of signedIn) {
-        void provider.Client.find(clientId).then(
-          (client) => {
-            const target = client as unknown as LogoutClient | undefined;
-            if (!target?.backchannelLogoutUri) return;
-            target.backchannelLogout(accountId, sid).catch((error: unknown) => retries.failed(clientId, accountId, sid, error));
-          },
-          (error: unknown) => logger.warn({ err: error, clientId }, 'back-channel logout: client not loaded'),
-        );
-      }
+      logout(accountId, sessions);
     },
   };
 }

@@ -101,6 +101,26 @@ test.each([
   if (_name === 'a password change') await server.services.accounts.setPassword(claims.sub, PASSWORD);
 });
 
+test('a browser signed out from the account page gets its apps a logout token for its session', async () => {
+  received.length = 0;
+  const client = await backchannelClient();
+  const phone = new Browser();
+  const request = await authorizationRequest(client);
+  const claims = (await exchange(client, await signIn(phone, request, EMAIL), request)).claims()!;
+  const laptop = new Browser();
+  let account = await laptop.follow(`${server.issuer}/account`);
+  account = await laptop.submit(account, /\/login$/, { email: EMAIL, password: PASSWORD });
+  const other = Browser.forms(account).find((form) => /\/account\/sessions\/sign-out$/.test(form.action) && form.fields.session);
+  expect(other).toBeDefined();
+  const after = await laptop.submit(account, /\/account\/sessions\/sign-out$/, { session: other!.fields.session! });
+  expect(after.status).toBe(200);
+  const deadline = Date.now() + 5_000;
+  while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(received).toHaveLength(1);
+  const { payload } = await jwtVerify(received[0]!.token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: client.clientId });
+  expect(payload).toMatchObject({ sub: claims.sub, sid: claims.sid });
+});
+
 test('discovery advertises back-channel logout with sessions', async () => {
   const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
   expect(metadata).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true });
