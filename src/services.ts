@@ -146,7 +146,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       logger,
       audit: { recordInBackground: (event) => audit.recordInBackground(event) },
     });
-    closers.push(async () => logoutRetries.stop());
+    closers.push(() => logoutRetries.stop());
     const logoutSessions = sessionLogout(() => keys.provider.current, logger, logoutRetries);
     const endingSessions = endingSessionsWithLogout(store, logoutSessions);
     const accounts = new AccountService(

@@ -17,8 +17,8 @@ interface LogoutClient {
 export interface LogoutRetries {
   /** A delivery that failed: it is tried again after each of the delays, then given up. */
   failed(clientId: string, accountId: string, sid: string, error: unknown): void;
-  /** Stops taking due retries (those waiting stay in the queue for the other instances). */
-  stop(): void;
+  /** Stops taking due retries, once the round in progress is done (those waiting stay queued for the other instances). */
+  stop(): Promise<void>;
 }
 
 /**
@@ -62,20 +62,22 @@ export function startLogoutRetries({
       (error: unknown) => schedule({ ...retry, failures: retry.failures + 1 }, error),
     );
   };
-  let busy = false;
+  let running: Promise<unknown> | undefined;
   const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    queue
+    if (running) return;
+    running = queue
       .takeDue(Date.now(), 20)
       .then((due) => Promise.all(due.map((retry) => deliver(retry).catch((error: unknown) => log.warn({ err: error, clientId: retry.clientId }, 'back-channel logout retry failed to run')))))
       .catch((error: unknown) => log.debug({ err: error }, 'back-channel logout retries not read'))
-      .finally(() => (busy = false));
+      .finally(() => (running = undefined));
   }, intervalMs);
   timer.unref();
   return {
     failed: (clientId, accountId, sid, error) => schedule({ clientId, accountId, sid, failures: 1 }, error),
-    stop: () => clearInterval(timer),
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { enforceClientPolicy } from '../clients/client-policy.ts';
 import { AppError } from '../errors/app-error.ts';
+import { REQUIRE_PKCE } from './pkce-policy.ts';
 
 export type RegistrationMode = 'off' | 'initial-access-token' | 'open';
 
@@ -35,6 +36,7 @@ export function checkDynamicRegistration(ctx: KoaContextWithOIDC | undefined, me
   if (!ctx || !DYNAMIC_ROUTES.has(ctx.oidc?.route ?? '')) return;
   const given = ADMIN_ONLY_METADATA.find((field) => metadata[field] !== undefined);
   if (given) throw new errors.InvalidClientMetadata(`${given} cannot be registered dynamically; ask an administrator`);
+  if (metadata[REQUIRE_PKCE] === false) throw new errors.InvalidClientMetadata(`${REQUIRE_PKCE}: false cannot be registered dynamically; ask an administrator`);
   const openProblem = mode === 'open' ? openRegistrationProblem(metadata) : undefined;
   if (openProblem) throw new errors.InvalidClientMetadata(openProblem);
   try {

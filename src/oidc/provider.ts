@@ -1,4 +1,4 @@
-import { pkceRequired } from './pkce-policy.ts';
+import { pkceRequired, REQUIRE_PKCE, requirePkceProblem } from './pkce-policy.ts';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.ts';
 import type { ArtifactAdapter } from '../adapters/models.ts';
@@ -93,10 +93,15 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // `access_token_ttl`, `refresh_token_ttl`, `id_token_ttl`: the client's own lifetimes, in seconds,
     // never longer than the server's (or its API's) own.
     extraClientMetadata: {
-      properties: ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, ...CLIENT_LIFETIMES],
+      properties: ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, REQUIRE_PKCE, ...CLIENT_LIFETIMES],
       validator(ctx, key, value, metadata) {
         // Runs once per property on every validation; once is enough for the whole-client check.
         if (key === 'audience') checkDynamicRegistration(ctx, metadata, { mode: config.registration.mode, production: config.env === 'production' });
+        if (key === REQUIRE_PKCE) {
+          const problem = requirePkceProblem(metadata, { fapi2 });
+          if (problem) throw new errors.InvalidClientMetadata(problem);
+          return;
+        }
         if (value === undefined) return;
         if ((CLIENT_LIFETIMES as readonly string[]).includes(key)) {
           if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new errors.InvalidClientMetadata(`${key} must be whole seconds, at least 1`);
@@ -114,6 +119,8 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.accounts) },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
       userinfo: { enabled: true },
+      // userinfo_signed_response_alg: a client may ask for its userinfo as a signed JWT (OIDC Core 5.3.2).
+      jwtUserinfo: { enabled: true },
       deviceFlow: deviceFlowFeature(deps),
       dPoP: { enabled: true },
       // JAR (RFC 9101) by value and through PAR; JARM (response_mode=jwt and its variants).

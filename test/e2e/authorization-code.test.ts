@@ -170,6 +170,23 @@ describe('authorization request policy', () => {
     }
   });
 
+  test('require_pkce: false (admins only, confidential clients) lets a request go without PKCE or nonce; true requires PKCE even with a nonce', async () => {
+    const relaxed = await registerClient(server, { require_pkce: false });
+    const strict = await registerClient(server, { require_pkce: true });
+    const authorize = async (client: RegisteredClient, extra: Record<string, string>) => {
+      const url = new URL(`${server.issuer}/auth`);
+      url.search = new URLSearchParams({ client_id: client.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, state: 's4', ...extra }).toString();
+      return url;
+    };
+    const callback = await signIn(new Browser(), { url: await authorize(relaxed, {}) }, 'ada@example.com');
+    const tokens = await oidc.authorizationCodeGrant(relaxed.config, callback, { expectedState: 's4' });
+    expect(tokens.claims()?.sub).toBe(account.id);
+    const refused = new URL((await new Browser().request((await authorize(strict, { nonce: 'n-1' })).toString())).headers.get('location')!);
+    expect(refused.searchParams.get('error_description')).toMatch(/PKCE/i);
+    await expect(server.services.clients.create({ redirect_uris: [REDIRECT_URI], token_endpoint_auth_method: 'none', require_pkce: false })).rejects.toThrow(/public client always uses PKCE/);
+    await expect(server.services.clients.create({ redirect_uris: [REDIRECT_URI], require_pkce: 'no' })).rejects.toThrow(/true or false/);
+  });
+
   test('plain PKCE is refused', async () => {
     const url = new URL(`${server.issuer}/auth`);
     url.search = new URLSearchParams({ client_id: web.clientId, response_type: 'code', scope: 'openid', redirect_uri: REDIRECT_URI, code_challenge: 'a'.repeat(43), code_challenge_method: 'plain' }).toString();

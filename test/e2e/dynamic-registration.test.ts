@@ -85,6 +85,14 @@ describe('REGISTRATION=initial-access-token (the default)', () => {
     }
   });
 
+  test('require_pkce: false is for admins only; true may be registered', async () => {
+    const refused = await register(server, { redirect_uris: ['https://app.example.test/cb'], require_pkce: false }, (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string);
+    expect(refused.status).toBe(400);
+    expect(await json(refused)).toMatchObject({ error: 'invalid_client_metadata', error_description: expect.stringMatching(/require_pkce/) });
+    const stricter = await register(server, { redirect_uris: ['https://app.example.test/cb'], require_pkce: true }, (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string);
+    expect(stricter.status).toBe(201);
+  });
+
   test('the registration policy applies: no implicit flow', async () => {
     const token = (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string;
     const answer = await register(server, { redirect_uris: ['https://app.example.test/cb'], response_types: ['code id_token'], grant_types: ['authorization_code', 'implicit'] }, token);

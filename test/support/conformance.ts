@@ -38,7 +38,10 @@ export async function startConformanceOp(
   const server = await startTestServer(options.overrides ?? {}, options.https ? { https: true } : {});
   const account = await createUser(server, CONFORMANCE_EMAIL);
   const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-  const registerClient = async (extra: Record<string, unknown> = {}, auth: ClientAuth = 'client_secret_basic'): Promise<ConformanceClient> => {
+  const registerClient = async (
+    extra: Record<string, unknown> = {},
+    auth: ClientAuth = 'client_secret_basic',
+  ): Promise<ConformanceClient> => {
     const registered = await server.services.clients.create({
       redirect_uris: [REDIRECT_URI],
       grant_types: ['authorization_code', 'refresh_token'],
@@ -69,7 +72,12 @@ export function authorizationUrl(op: ConformanceOp, parameters: Record<string, s
 }
 
 /** The parameters a code-flow module starts from: `response_type=code`, `scope=openid`, state, nonce. */
-export function codeRequest(op: ConformanceOp, client: ConformanceClient = op.client, extra: Record<string, string> = {}, responseMode: ResponseMode = 'default'): Record<string, string> {
+export function codeRequest(
+  op: ConformanceOp,
+  client: ConformanceClient = op.client,
+  extra: Record<string, string> = {},
+  responseMode: ResponseMode = 'default',
+): Record<string, string> {
   return {
     client_id: client.clientId,
     redirect_uri: REDIRECT_URI,
@@ -84,7 +92,14 @@ export function codeRequest(op: ConformanceOp, client: ConformanceClient = op.cl
 
 export type AuthorizationOutcome =
   /** Back at the client's redirect URI: `params` from the query (default mode) or the auto-posted form (form_post). */
-  | { readonly kind: 'callback'; readonly via: 'query' | 'form_post'; readonly params: URLSearchParams; readonly page: Page; readonly sawLogin: boolean; readonly sawConsent: boolean }
+  | {
+      readonly kind: 'callback';
+      readonly via: 'query' | 'form_post';
+      readonly params: URLSearchParams;
+      readonly page: Page;
+      readonly sawLogin: boolean;
+      readonly sawConsent: boolean;
+    }
   /** The OP stopped at a page of its own (an error page the user sees). */
   | { readonly kind: 'page'; readonly page: Page; readonly sawLogin: boolean; readonly sawConsent: boolean };
 
@@ -105,7 +120,10 @@ export async function authorize(
   const target = new URL(url);
   let page =
     method === 'POST'
-      ? await browser.follow(`${target.origin}${target.pathname}`, atRedirectUri, { method: 'POST', form: Object.fromEntries(target.searchParams) })
+      ? await browser.follow(`${target.origin}${target.pathname}`, atRedirectUri, {
+          method: 'POST',
+          form: Object.fromEntries(target.searchParams),
+        })
       : await browser.follow(target.toString(), atRedirectUri);
   for (let step = 0; step < 4; step += 1) {
     if (atRedirectUri(page.url)) {
@@ -128,7 +146,10 @@ export async function authorize(
 
 /** The callback parameters of an outcome that must have reached the client. */
 export function callbackParams(outcome: AuthorizationOutcome): URLSearchParams {
-  if (outcome.kind !== 'callback') throw new Error(`expected a redirect back to the client, got a page (status ${outcome.page.status}): ${outcome.page.html.slice(0, 300)}`);
+  if (outcome.kind !== 'callback')
+    throw new Error(
+      `expected a redirect back to the client, got a page (status ${outcome.page.status}): ${outcome.page.html.slice(0, 300)}`,
+    );
   return outcome.params;
 }
 
@@ -150,7 +171,11 @@ const jsonAnswer = async (response: Response): Promise<JsonAnswer> => {
 };
 
 /** A token endpoint request authenticated the way the client is registered. */
-export async function tokenRequest(op: ConformanceOp, body: Record<string, string>, client: ConformanceClient = op.client): Promise<JsonAnswer> {
+export async function tokenRequest(
+  op: ConformanceOp,
+  body: Record<string, string>,
+  client: ConformanceClient = op.client,
+): Promise<JsonAnswer> {
   const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
   const form = new URLSearchParams(body);
   if (client.auth === 'client_secret_basic') {
@@ -163,16 +188,29 @@ export async function tokenRequest(op: ConformanceOp, body: Record<string, strin
 }
 
 /** The code exchange with the module's redirect URI. */
-export const exchangeCode = (op: ConformanceOp, code: string, client: ConformanceClient = op.client, extra: Record<string, string> = {}): Promise<JsonAnswer> =>
-  tokenRequest(op, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra }, client);
+export const exchangeCode = (
+  op: ConformanceOp,
+  code: string,
+  client: ConformanceClient = op.client,
+  extra: Record<string, string> = {},
+): Promise<JsonAnswer> => tokenRequest(op, { grant_type: 'authorization_code', code, redirect_uri: REDIRECT_URI, ...extra }, client);
 
 /** Userinfo the three ways the plans call it: GET with the header, POST with the header, POST with the token in the body. */
-export async function userinfo(op: ConformanceOp, accessToken: string, how: 'get' | 'post-header' | 'post-body' = 'get'): Promise<JsonAnswer> {
+export async function userinfo(
+  op: ConformanceOp,
+  accessToken: string,
+  how: 'get' | 'post-header' | 'post-body' = 'get',
+): Promise<JsonAnswer> {
   const endpoint = String(op.metadata.userinfo_endpoint);
   if (how === 'get') return jsonAnswer(await fetch(endpoint, { headers: { authorization: `Bearer ${accessToken}` } }));
-  if (how === 'post-header') return jsonAnswer(await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } }));
+  if (how === 'post-header')
+    return jsonAnswer(await fetch(endpoint, { method: 'POST', headers: { authorization: `Bearer ${accessToken}` } }));
   return jsonAnswer(
-    await fetch(endpoint, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ access_token: accessToken }) }),
+    await fetch(endpoint, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ access_token: accessToken }),
+    }),
   );
 }
 
@@ -186,22 +224,34 @@ export interface VerifiedIdToken {
  * ValidateIdTokenNonce, CheckForSubjectInIdToken): signed with a key from jwks_uri, `iss` the
  * issuer, `aud` the client, `exp` in the future, `iat` present and not in the future, `sub` present.
  */
-export async function verifyIdToken(op: ConformanceOp, idToken: string, { client = op.client, nonce }: { client?: ConformanceClient; nonce?: string } = {}): Promise<VerifiedIdToken> {
+export async function verifyIdToken(
+  op: ConformanceOp,
+  idToken: string,
+  { client = op.client, nonce }: { client?: ConformanceClient; nonce?: string } = {},
+): Promise<VerifiedIdToken> {
   const header = decodeProtectedHeader(idToken);
   const keys = createRemoteJWKSet(new URL(String(op.metadata.jwks_uri)));
   const { payload } = await jwtVerify(idToken, keys, { issuer: op.issuer, audience: client.clientId, clockTolerance: 5 });
   if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('the ID token has no sub');
-  if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + 5) throw new Error('the ID token iat is missing or in the future');
+  if (typeof payload.iat !== 'number' || payload.iat > Date.now() / 1000 + 5)
+    throw new Error('the ID token iat is missing or in the future');
   if (typeof payload.exp !== 'number') throw new Error('the ID token has no exp');
-  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== client.clientId) throw new Error('several audiences but azp is not the client');
-  if (nonce !== undefined && payload.nonce !== nonce) throw new Error(`the ID token nonce ${String(payload.nonce)} is not the request's ${nonce}`);
+  if (Array.isArray(payload.aud) && payload.aud.length > 1 && payload.azp !== client.clientId)
+    throw new Error('several audiences but azp is not the client');
+  if (nonce !== undefined && payload.nonce !== nonce)
+    throw new Error(`the ID token nonce ${String(payload.nonce)} is not the request's ${nonce}`);
   return { header, payload };
 }
 
 /** A full happy code flow: authorize, exchange, verify the ID token. What most modules start with. */
 export async function codeFlow(
   op: ConformanceOp,
-  { browser = new Browser(), client = op.client, extra = {}, responseMode = 'default' }: { browser?: Browser; client?: ConformanceClient; extra?: Record<string, string>; responseMode?: ResponseMode } = {},
+  {
+    browser = new Browser(),
+    client = op.client,
+    extra = {},
+    responseMode = 'default',
+  }: { browser?: Browser; client?: ConformanceClient; extra?: Record<string, string>; responseMode?: ResponseMode } = {},
 ) {
   const parameters = codeRequest(op, client, extra, responseMode);
   const outcome = await authorize(browser, authorizationUrl(op, parameters));
@@ -210,6 +260,9 @@ export async function codeFlow(
   if (!code) throw new Error(`no code in the authorization response: ${params.toString()}`);
   const tokens = await exchangeCode(op, code, client);
   if (tokens.status !== 200) throw new Error(`token endpoint answered ${tokens.status}: ${JSON.stringify(tokens.json)}`);
-  const idToken = await verifyIdToken(op, String(tokens.json.id_token), { client, ...(parameters.nonce ? { nonce: parameters.nonce } : {}) });
+  const idToken = await verifyIdToken(op, String(tokens.json.id_token), {
+    client,
+    ...(parameters.nonce ? { nonce: parameters.nonce } : {}),
+  });
   return { browser, parameters, outcome, params, code, tokens, idToken };
 }
