@@ -105,7 +105,7 @@ export function createAccountPages(options: AccountRouterOptions) {
   router.get('/email/confirm', emailChangeConfirmPage(deps));
   router.post('/email/confirm', async (ctx, next) => {
     if (!(await parseForm(ctx))) return;
-    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return deps.pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.form_expired.open_link_again'));
+    if (!verifyCsrfToken(ctx, formOf(ctx).csrf, deps.secureCookies)) return deps.pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.form_expired.open_link_again'));
     await next();
   }, confirmEmailChange(deps));
 

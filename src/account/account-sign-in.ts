@@ -1,11 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { sameSecret } from '../crypto/same-secret.ts';
 import type { Context } from 'koa';
+import { prefixedCookieName } from '../http/cookie-prefix.ts';
 import type { ProviderHandle } from '../keys/provider-handle.ts';
 import { ACCOUNT_CLIENT_ID, accountCallbackUrl } from './account-client.ts';
 import type { AccountSessions } from './account-sessions.ts';
 
-export const ACCOUNT_COOKIE = 'portcullis.account';
+const ACCOUNT_COOKIE = 'portcullis.account';
 const FLOW_COOKIE = 'portcullis.account-flow';
 const FLOW_SECONDS = 15 * 60;
 
@@ -36,11 +37,13 @@ export interface AccountSignInOptions {
  */
 export function accountSignIn(options: AccountSignInOptions) {
   const cookie = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies, path: '/account', overwrite: true };
+  const accountCookie = prefixedCookieName(ACCOUNT_COOKIE, cookie);
+  const flowCookie = prefixedCookieName(FLOW_COOKIE, cookie);
 
   /** Sends the browser to sign in; `reauthenticate` asks for the password again whatever the session. */
   function start(ctx: Context, returnTo: string, { reauthenticate = false } = {}): void {
     const flow: SignInFlow = { state: randomBytes(24).toString('base64url'), verifier: randomBytes(32).toString('base64url'), returnTo: safeReturnPath(returnTo) };
-    ctx.cookies.set(FLOW_COOKIE, Buffer.from(JSON.stringify(flow)).toString('base64url'), { ...cookie, maxAge: FLOW_SECONDS * 1000 });
+    ctx.cookies.set(flowCookie, Buffer.from(JSON.stringify(flow)).toString('base64url'), { ...cookie, maxAge: FLOW_SECONDS * 1000 });
     const url = new URL(`${options.issuer}/auth`);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -58,7 +61,7 @@ export function accountSignIn(options: AccountSignInOptions) {
   }
 
   function flowOf(ctx: Context): SignInFlow | undefined {
-    const raw = ctx.cookies.get(FLOW_COOKIE, { signed: true });
+    const raw = ctx.cookies.get(flowCookie, { signed: true });
     if (!raw) return undefined;
     try {
       const parsed = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as Partial<SignInFlow>;
@@ -74,7 +77,7 @@ export function accountSignIn(options: AccountSignInOptions) {
    */
   async function finish(ctx: Context): Promise<{ returnTo: string } | { error: string }> {
     const flow = flowOf(ctx);
-    ctx.cookies.set(FLOW_COOKIE, '', { ...cookie, maxAge: 0 });
+    ctx.cookies.set(flowCookie, '', { ...cookie, maxAge: 0 });
     const { code, state, error, iss } = ctx.query;
     if (!flow || typeof state !== 'string' || !sameSecret(state, flow.state)) return { error: 'state' };
     if (iss !== undefined && iss !== options.issuer) return { error: 'issuer' };
@@ -92,16 +95,16 @@ export function accountSignIn(options: AccountSignInOptions) {
       amr: found.amr ?? [],
       sessionUid: found.sessionUid,
     });
-    ctx.cookies.set(ACCOUNT_COOKIE, id, { ...cookie, maxAge: options.sessions.ttlSeconds * 1000 });
+    ctx.cookies.set(accountCookie, id, { ...cookie, maxAge: options.sessions.ttlSeconds * 1000 });
     return { returnTo: flow.returnTo };
   }
 
-  const sessionIdOf = (ctx: Context): string | undefined => ctx.cookies.get(ACCOUNT_COOKIE, { signed: true }) || undefined;
+  const sessionIdOf = (ctx: Context): string | undefined => ctx.cookies.get(accountCookie, { signed: true }) || undefined;
 
   async function signOut(ctx: Context): Promise<void> {
     const id = sessionIdOf(ctx);
     if (id) await options.sessions.close(id);
-    ctx.cookies.set(ACCOUNT_COOKIE, '', { ...cookie, maxAge: 0 });
+    ctx.cookies.set(accountCookie, '', { ...cookie, maxAge: 0 });
   }
 
   return { start, finish, sessionIdOf, signOut };

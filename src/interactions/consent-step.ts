@@ -1,5 +1,5 @@
 import type { Context, Middleware } from 'koa';
-import { PROVIDER_COOKIE_NAMES } from '../oidc/cookie-names.ts';
+import { providerCookieNames } from '../oidc/cookie-names.ts';
 import { describeScope } from './scope-wording.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
@@ -85,7 +85,7 @@ export function switchAccount(deps: InteractionDependencies): Middleware {
       if (typeof value === 'string' && !NOT_REPEATED.has(name)) again.searchParams.set(name, value);
     }
     again.searchParams.set('prompt', 'login');
-    const sessionId = ctx.cookies.get(PROVIDER_COOKIE_NAMES.session, { signed: true });
+    const sessionId = ctx.cookies.get(providerCookieNames(deps.secureCookies).session, { signed: true });
     const session = sessionId ? await deps.provider.current.Session.find(sessionId) : undefined;
     if (session) await session.destroy();
     ctx.status = 303;

@@ -7,7 +7,7 @@ import { pageText } from '../pages/page-text.ts';
 export const formOf = (ctx: { request: { body?: unknown } }): Record<string, unknown> => (ctx.request.body ?? {}) as Record<string, unknown>;
 
 /** Parses the form and checks its CSRF token; answers the request itself when either fails. */
-export function parseCheckedForm(pages: InteractionPages): Middleware {
+export function parseCheckedForm(pages: InteractionPages, secureCookies: boolean): Middleware {
   // Loaded with the first form post rather than at start (idle memory).
   let parser: Promise<Middleware> | undefined;
   const formParser = () =>
@@ -18,7 +18,7 @@ export function parseCheckedForm(pages: InteractionPages): Middleware {
     } catch {
       return pages.error(ctx, 413, pageText('error_page.too_large.heading'), pageText('error_page.go_back'));
     }
-    if (!verifyCsrfToken(ctx, formOf(ctx).csrf)) return pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.reload'));
+    if (!verifyCsrfToken(ctx, formOf(ctx).csrf, secureCookies)) return pages.error(ctx, 403, pageText('error_page.form_expired.heading'), pageText('error_page.reload'));
     await next();
   };
 }

@@ -19,7 +19,7 @@ export type InteractionRouterOptions = Omit<InteractionDependencies, 'pages'> & 
 export function createInteractionRouter(options: InteractionRouterOptions): Router {
   const pages = createInteractionPages(options.views);
   const deps: InteractionDependencies = { ...options, pages };
-  const form = parseCheckedForm(pages);
+  const form = parseCheckedForm(pages, deps.secureCookies);
   const load = loadInteraction(deps);
   const router = new Router({ prefix: '/interaction/:uid' });
   router.use(pageOnFailure(options.views, options.logger));

@@ -115,13 +115,13 @@ export function continueAfterVerification(deps: InteractionDependencies): Middle
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
     if (!selfService || !SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return ctx.redirect(`/interaction/${interaction.uid}`);
-    const binding = signupBindingOf(ctx);
+    const binding = signupBindingOf(ctx, deps.secureCookies);
     const verified = binding?.uid === interaction.uid ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
     const account = verified && verified === binding?.accountId ? await selfService.accounts.find(verified) : null;
     if (!account || account.disabled || !account.emailVerified) return showLogin(deps, ctx, interaction, 200);
     // An account that turned on two-step verification since signs in with its code, as usual.
     if (await deps.totp.isEnrolled(account.id)) return showLogin(deps, ctx, interaction, 200);
-    clearSignupBinding(ctx);
+    clearSignupBinding(ctx, deps.secureCookies);
     return finishInteraction(deps, ctx, signedUpResult(interaction, account.id));
   };
 }
@@ -134,7 +134,7 @@ export function resendVerification(deps: InteractionDependencies): Middleware {
   return async function resendVerificationLink(ctx) {
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
-    const binding = signupBindingOf(ctx);
+    const binding = signupBindingOf(ctx, deps.secureCookies);
     if (!selfService || binding?.uid !== interaction.uid) return ctx.redirect(`/interaction/${interaction.uid}`);
     const account = await selfService.accounts.find(binding.accountId);
     if (!account || !account.signedUpAt || account.emailVerified || account.disabled) return ctx.redirect(`/interaction/${interaction.uid}`);

@@ -9,7 +9,7 @@ import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { Views } from '../pages/views.ts';
 import type { Logger } from '../observability/logger.ts';
 import { createAdapterFactory } from './adapter-factory.ts';
-import { PROVIDER_COOKIE_NAMES } from './cookie-names.ts';
+import { providerCookieNames } from './cookie-names.ts';
 import { createFindAccount } from './find-account.ts';
 import { createLogoutSource, createPostLogoutSuccessSource, createRenderError } from './html-pages.ts';
 import { createClientCredentialsScopeCheck, createResourceServerInfo } from './resource-server-info.ts';
@@ -67,7 +67,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       keys: [...deps.cookieKeys],
       long: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
-      names: { ...PROVIDER_COOKIE_NAMES },
+      names: providerCookieNames(secureCookies),
     },
     responseTypes: ['code'],
     pkce: { required: pkceRequired({ fapi2 }) },

@@ -28,10 +28,10 @@ export function addPasskeySignIn(router: Router, load: Middleware, deps: Passkey
   router.post('/passkey/verify', load, onlyWhileSigningIn(deps), verifyPasskeySignIn(deps));
 }
 
-function onlyWhileSigningIn({ pages }: PasskeySignInDependencies): Middleware {
+function onlyWhileSigningIn({ pages, secureCookies }: PasskeySignInDependencies): Middleware {
   return async function checkSigningIn(ctx, next) {
     if (interactionOf(ctx).prompt.name !== 'login') return answerError(ctx, pages, 400, pageText('login.passkey.already_signed_in'));
-    if (!verifyCsrfToken(ctx, ctx.get('x-csrf-token'))) return answerError(ctx, pages, 403, pageText('passkeys.error.page_expired'));
+    if (!verifyCsrfToken(ctx, ctx.get('x-csrf-token'), secureCookies)) return answerError(ctx, pages, 403, pageText('passkeys.error.page_expired'));
     await next();
   };
 }

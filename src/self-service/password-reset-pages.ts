@@ -43,8 +43,8 @@ export async function answerResetRequest(deps: SelfService, pages: InteractionPa
 export function createPasswordResetRouter(deps: { selfService: SelfService; views: Views; logger: Logger }): Router {
   const { selfService, logger } = deps;
   const pages = createInteractionPages(deps.views);
-  const form = parseCheckedForm(pages);
   const secure = selfService.secureCookies;
+  const form = parseCheckedForm(pages, secure);
   const router = new Router();
   router.use(pageOnFailure(deps.views, logger));
   router.use(async (ctx, next) => {

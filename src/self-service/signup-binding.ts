@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'koa';
+import { prefixedCookieName } from '../http/cookie-prefix.ts';
 import { VERIFICATION_TTL_SECONDS } from './self-service.ts';
 
-const COOKIE = 'portcullis.signup';
+const cookieName = (secure: boolean) => prefixedCookieName('portcullis.signup', { secure, path: '/' });
 
 /** Which sign-in this browser started, and for which account it proved the password. */
 export interface SignupBinding {
@@ -17,18 +18,18 @@ export interface SignupBinding {
  * so the answer to a sign-up with a taken address looks like any other.
  */
 export function bindSignupToBrowser(ctx: Context, uid: string, accountId: string | undefined, secure: boolean): void {
-  ctx.cookies.set(COOKIE, `${uid}.${accountId ?? randomUUID()}`, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
+  ctx.cookies.set(cookieName(secure), `${uid}.${accountId ?? randomUUID()}`, { signed: true, httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: VERIFICATION_TTL_SECONDS * 1000, overwrite: true });
 }
 
-export function signupBindingOf(ctx: Context): SignupBinding | undefined {
-  const value = ctx.cookies.get(COOKIE, { signed: true });
+export function signupBindingOf(ctx: Context, secure: boolean): SignupBinding | undefined {
+  const value = ctx.cookies.get(cookieName(secure), { signed: true });
   const dot = value?.lastIndexOf('.') ?? -1;
   if (!value || dot <= 0) return undefined;
   return { uid: value.slice(0, dot), accountId: value.slice(dot + 1) };
 }
 
-export function clearSignupBinding(ctx: Context): void {
-  ctx.cookies.set(COOKIE, null, { path: '/', overwrite: true });
+export function clearSignupBinding(ctx: Context, secure: boolean): void {
+  ctx.cookies.set(cookieName(secure), null, { secure, path: '/', overwrite: true });
 }
 
 /** Whether this browser may resume the sign-in a token names, as the token's account. */

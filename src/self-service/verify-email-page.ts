@@ -24,7 +24,7 @@ const INVALID = [pageText('error_page.link_invalid.heading'), pageText('error_pa
 export function createVerifyEmailRouter(deps: { selfService: SelfService; provider: Pick<ProviderHandle, 'current'>; views: Views; logger: Logger }): Router {
   const { selfService } = deps;
   const pages = createInteractionPages(deps.views);
-  const form = parseCheckedForm(pages);
+  const form = parseCheckedForm(pages, selfService.secureCookies);
   const router = new Router();
   router.use(pageOnFailure(deps.views, deps.logger));
 
@@ -46,7 +46,7 @@ export function createVerifyEmailRouter(deps: { selfService: SelfService; provid
     const account = found ? await liveAccount(found.accountId) : undefined;
     if (!found || !account) return pages.error(ctx, 400, ...INVALID);
     const uid = found.interactionUid;
-    const resumable = boundTo(signupBindingOf(ctx), found) && uid !== null && (await deps.provider.current.Interaction.find(uid)) !== undefined;
+    const resumable = boundTo(signupBindingOf(ctx, selfService.secureCookies), found) && uid !== null && (await deps.provider.current.Interaction.find(uid)) !== undefined;
     if (resumable) {
       await selfService.tokens.take(token, 'verify-email');
       await confirm(ctx, account);

@@ -51,6 +51,31 @@ test('cookies are Secure', async () => {
   for (const cookie of cookies) expect(cookie).toMatch(/;\s*secure/i);
 });
 
+test('over https every cookie is prefixed: __Host- on Path=/ (no Domain), __Secure- on a narrower path', async () => {
+  await createUser(server, 'prefix@example.com');
+  const client = await server.services.clients.create({ redirect_uris: [REDIRECT_URI] });
+  const url = new URL(`${server.issuer}/auth`);
+  url.search = new URLSearchParams({ client_id: client.client_id, response_type: 'code', redirect_uri: REDIRECT_URI, scope: 'openid', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: 'S256' }).toString();
+  const seen: string[] = [];
+  const ca = [first.cert, second.cert];
+  const browser = new Browser(async (target, init) => {
+    const answer = await http2Request(target, ca, init);
+    seen.push(...answer.headers.getSetCookie());
+    return answer;
+  });
+  await signIn(browser, { url }, 'prefix@example.com');
+  await browser.follow(`${server.issuer}/account`, (next) => next.startsWith(REDIRECT_URI));
+  const names = new Set(seen.map((line) => line.split('=')[0]!));
+  for (const expected of ['__Host-portcullis.session', '__Secure-portcullis.interaction', '__Secure-portcullis.resume', '__Secure-portcullis.csrf', '__Secure-portcullis.account-flow']) expect(names).toContain(expected);
+  for (const line of seen) {
+    const name = line.split('=')[0]!;
+    expect(name).toMatch(/^__(Host|Secure)-/);
+    expect(line).toMatch(/;\s*secure/i);
+    expect(line).not.toMatch(/;\s*domain=/i);
+    if (name.startsWith('__Host-')) expect(line).toMatch(/;\s*path=\/(;|$)/i);
+  }
+});
+
 test('TLS 1.1 and plain http are refused', async () => {
   await expect(get('/healthz', { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })).rejects.toThrow();
   const plain = await new Promise<string>((resolve) => {
@@ -77,7 +102,7 @@ test('HTTP/2 by ALPN: a whole sign-in and code exchange over h2, with Secure coo
   const browser = new Browser((target, init) => http2Request(target, ca, init));
   const callback = await signIn(browser, { url }, 'h2@example.com');
   expect(callback.searchParams.get('state')).toBe('h2');
-  expect(browser.hasCookie('portcullis.session')).toBe(true);
+  expect(browser.hasCookie('__Host-portcullis.session')).toBe(true);
 
   const tokens = await http2Request(`${server.issuer}/token`, ca, {
     method: 'POST',
