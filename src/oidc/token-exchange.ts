@@ -1,3 +1,4 @@
+import { dpopProofOf } from './provider-dpop.ts';
 import { createLocalJWKSet, decodeJwt, type JWK } from 'jose';
 import type Provider from 'oidc-provider';
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
@@ -90,6 +91,7 @@ export function useTokenExchange(provider: Provider, deps: TokenExchangeDependen
       const requested = stringParam(ctx, 'requested_token_type');
       if (requested && requested !== ACCESS_TOKEN_TYPE) throw new errors.InvalidRequest(`requested_token_type must be ${ACCESS_TOKEN_TYPE}`);
       if (stringParam(ctx, 'actor_token')) throw new errors.InvalidRequest('actor_token is not supported: the authenticated client is the actor');
+      const dpop = await dpopProofOf(provider, ctx);
 
       const target = stringParam(ctx, 'resource') ?? stringParam(ctx, 'audience');
       if (!target) throw new errors.InvalidTarget('name the API to exchange for with resource (or audience)');
@@ -115,12 +117,13 @@ export function useTokenExchange(provider: Provider, deps: TokenExchangeDependen
       actorOf.set(token, act);
       token.resourceServer = new provider.ResourceServer(target, info as never);
       (token as unknown as { expiresIn: number }).expiresIn = Math.min(token.expiration, subject.remaining);
+      await dpop.bind(token);
       ctx.oidc.entity('AccessToken', token);
       const value = await token.save();
       ctx.body = {
         access_token: value,
         issued_token_type: ACCESS_TOKEN_TYPE,
-        token_type: 'Bearer',
+        token_type: token.tokenType,
         expires_in: token.expiration,
         ...(token.scope ? { scope: token.scope } : {}),
       };

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, exportJWK, jwtVerify } from 'jose';
 import * as oidc from 'openid-client';
 import { Browser } from '../support/browser.ts';
 import { authorizationRequest, createUser, exchange, registerClient, signIn, type RegisteredClient } from '../support/flows.ts';
@@ -98,6 +98,22 @@ test('a client that does not have the grant type, a bad subject token, or a miss
   const machine = await registerClient(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'a:read', audience: [API_A] });
   const own = await oidc.clientCredentialsGrant(machine.config, { resource: API_A });
   expect((await exchangeToken(service, { subject_token: own.access_token, resource: API_B })).body.error).toBe('invalid_grant');
+});
+
+test('with a DPoP proof the exchanged token is DPoP-bound to its key; a client bound to DPoP must send one', async () => {
+  const keyPair = await oidc.randomDPoPKeyPair('ES256');
+  const thumbprint = await calculateJwkThumbprint(await exportJWK(keyPair.publicKey));
+  const user = await userTokenForApiA();
+  const bound = await oidc.genericGrantRequest(service.config, TOKEN_EXCHANGE, { subject_token: user.access_token, subject_token_type: ACCESS_TOKEN, resource: API_C }, { DPoP: oidc.getDPoPHandle(service.config, keyPair) });
+  expect(bound.token_type.toLowerCase()).toBe('dpop');
+  const { payload } = await jwtVerify(bound.access_token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: API_C });
+  expect(payload.cnf).toEqual({ jkt: thumbprint });
+  const opaque = await oidc.genericGrantRequest(service.config, TOKEN_EXCHANGE, { subject_token: user.access_token, subject_token_type: ACCESS_TOKEN, resource: API_B }, { DPoP: oidc.getDPoPHandle(service.config, keyPair) });
+  expect(await oidc.tokenIntrospection(service.config, opaque.access_token)).toMatchObject({ active: true, token_type: 'DPoP', cnf: { jkt: thumbprint } });
+
+  const strict = await registerClient(server, { grant_types: [TOKEN_EXCHANGE], redirect_uris: [], response_types: [], scope: 'c:read', audience: [API_C], token_exchange_subject_audiences: [API_A], dpop_bound_access_tokens: true });
+  const refused = await exchangeToken(strict, { subject_token: user.access_token, resource: API_C });
+  expect(refused).toMatchObject({ status: 400, body: { error: 'invalid_grant' } });
 });
 
 test('discovery lists the grant type', async () => {
