@@ -146,7 +146,7 @@ export function createApp(deps: AppDependencies): Koa {
     app.use(onlyUnder('/password-reset', passwordReset.routes(), passwordReset.allowedMethods()));
   }
   if (deps.selfService && deps.accountPage) app.use(accountPages(deps, deps.selfService, deps.accountPage));
-  app.use(providerGateway({ provider: deps.provider, clients: deps.clients, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
+  app.use(providerGateway({ provider: deps.provider, clients: deps.clients, resources: deps.resources, views: deps.views, limits: deps.authorizationLimits, authorizationThrottle: deps.authorizationThrottle, registrationThrottle: deps.registrationThrottle }));
   return app;
 }
 

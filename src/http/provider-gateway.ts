@@ -1,6 +1,8 @@
 import { rewriteRequestTarget } from './request-target.ts';
 import type { Context, Middleware } from 'koa';
-import { allowedScopesOf, narrowScope } from '../clients/client-record.ts';
+import { narrowScope } from '../clients/client-record.ts';
+import { userFlowScopes } from '../clients/user-flow-scopes.ts';
+import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
 import { rememberRequestedScope } from '../oidc/requested-scope.ts';
@@ -18,6 +20,7 @@ import type { ProviderHandle } from '../keys/provider-handle.ts';
 export interface GatewayDependencies {
   readonly provider: Pick<ProviderHandle, 'middleware'>;
   readonly clients: Pick<ClientRegistry, 'find'>;
+  readonly resources: Pick<ResourceRegistry, 'find'>;
   readonly views: Views;
   readonly limits: SizeLimits;
   /** Per client address, for the endpoints that store what they are sent (`/auth`, `/request`). */
@@ -70,11 +73,12 @@ function namedClientId(ctx: Context, parameters: Parameters): string | undefined
  * parameters, or undefined when nothing changes. (Interactions narrow again, for requests that
  * reach the provider another way.)
  */
-async function narrowedScope(clients: GatewayDependencies['clients'], clientId: string | undefined, parameters: Parameters): Promise<Parameters | undefined> {
+async function narrowedScope(deps: GatewayDependencies, clientId: string | undefined, parameters: Parameters): Promise<Parameters | undefined> {
   const scope = single(parameters, 'scope');
   if (clientId === undefined || scope === undefined) return undefined;
-  const registration = await clients.find(clientId);
-  const narrowed = registration ? narrowScope(scope, allowedScopesOf(registration.metadata)) : undefined;
+  const registration = await deps.clients.find(clientId);
+  const indicators = parameters.filter(([name]) => name === 'resource').map(([, value]) => value);
+  const narrowed = registration ? narrowScope(scope, await userFlowScopes(registration.metadata, indicators, deps.resources)) : undefined;
   if (!narrowed) return undefined;
   return parameters.flatMap(([name, value]) => (name !== 'scope' ? [[name, value] as const] : narrowed.scope ? [[name, narrowed.scope] as const] : []));
 }
@@ -170,10 +174,10 @@ export function providerGateway(deps: GatewayDependencies): Middleware {
         return refuse(ctx, deps.views, { status: 429, error: 'temporarily_unavailable', description: 'too many authorization requests from this address', retryAfter: wait });
       }
       if (ctx.method === 'GET') {
-        const narrowed = await narrowedScope(deps.clients, single(query, 'client_id'), query);
+        const narrowed = await narrowedScope(deps, single(query, 'client_id'), query);
         if (narrowed) rewriteRequestTarget(ctx, `${ctx.path}?${encode(narrowed)}`);
       } else if (form) {
-        const narrowed = await narrowedScope(deps.clients, namedClientId(ctx, form), form);
+        const narrowed = await narrowedScope(deps, namedClientId(ctx, form), form);
         if (narrowed) replayBody(ctx.req, Buffer.from(encode(narrowed)));
       }
     }

@@ -1,7 +1,7 @@
 import type { Context, Middleware } from 'koa';
 import type Provider from 'oidc-provider';
 import type { AccountService } from '../accounts/account-service.ts';
-import { allowedScopesOf } from '../clients/client-record.ts';
+import { resourceIndicatorsOf, userFlowScopes } from '../clients/user-flow-scopes.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { SelfService } from '../self-service/self-service.ts';
@@ -63,9 +63,11 @@ export function loadInteraction({ provider, pages }: InteractionDependencies): M
 }
 
 /** Every scope the interaction's client may be granted (ADR 7). */
-export async function allowedScopesFor({ clients }: InteractionDependencies, interaction: Interaction): Promise<ReadonlySet<string>> {
-  const registration = await clients.find(String(interaction.params.client_id));
-  return registration ? allowedScopesOf(registration.metadata) : new Set<string>();
+export async function allowedScopesFor({ clients, provider, resources }: InteractionDependencies, interaction: Interaction): Promise<ReadonlySet<string>> {
+  const clientId = String(interaction.params.client_id);
+  // A client the registry does not hold (a client ID metadata document) has the provider's copy.
+  const metadata = (await clients.find(clientId))?.metadata ?? (await provider.current.Client.find(clientId))?.metadata();
+  return userFlowScopes(metadata, resourceIndicatorsOf(interaction.params.resource), resources);
 }
 
 /** The consent prompt's details, limited to what the client may be granted. */

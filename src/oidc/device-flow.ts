@@ -1,6 +1,7 @@
 import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import type { AccountRepository } from '../accounts/account-repository.ts';
-import { allowedScopesOf, audienceOf } from '../clients/client-record.ts';
+import { audienceOf } from '../clients/client-record.ts';
+import { resourceIndicatorsOf, userFlowScopes } from '../clients/user-flow-scopes.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Config } from '../config/config.ts';
 import { createInteractionPages } from '../interactions/pages.ts';
@@ -41,13 +42,14 @@ const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new U
 async function requestedAccess(deps: DeviceFlowDependencies, clientId: string, params: Record<string, unknown>) {
   const registration = await deps.clientRegistry.find(clientId);
   if (!registration) return { scopes: [], resources: [] };
-  const allowed = allowedScopesOf(registration.metadata);
+  const asked = resourceIndicatorsOf(params.resource);
+  const allowed = await userFlowScopes(registration.metadata, asked, deps.resources);
   const requested = scopeList(params.scope).filter((scope) => allowed.has(scope));
   const audience = audienceOf(registration.metadata);
-  const indicators = [params.resource].flat().filter((value): value is string => typeof value === 'string' && audience.includes(value));
   const resources = await Promise.all(
-    indicators.map(async (identifier) => {
-      const resource = await deps.resources.find(identifier);
+    asked.map(async (identifier) => {
+      const found = await deps.resources.find(identifier);
+      const resource = found && (audience.includes(identifier) || found.userAccess === 'any-client') ? found : undefined;
       const scopes = resource ? requested.filter((scope) => resource.scopes.includes(scope)) : [];
       return { name: resource?.name ?? hostOf(identifier), host: hostOf(identifier), scopes: scopes.map((scope) => resource?.scopeDescriptions[scope] ?? scope) };
     }),

@@ -33,16 +33,21 @@ function adminResourceInfo(ctx: KoaContextWithOIDC, registration: ClientRecord |
 /**
  * Maps a `resource` parameter (RFC 8707) to a registered API, for one client: the API must be in
  * the client's `audience`, and the token carries only the API's scopes that the client's `scope`
- * lists. oidc-provider calls this for every grant that issues an access token for a resource
+ * lists; or, in a user's flow, the API admits any client (`user_access: any-client`) and the token
+ * carries what the user consented to. oidc-provider calls this for every grant that issues an access token for a resource
  * (code, refresh, client credentials, and any grant added later), so this is the one gate.
  */
 export function createResourceServerInfo(resources: ResourceRegistry, clients: Clients, signingAlg: SigningAlgorithm, admin: AdminResource) {
-  return async function resourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string }) {
-    const registration = await clients.find(client.clientId);
-    if (indicator === admin.identifier) return adminResourceInfo(ctx, registration, admin, signingAlg);
-    const resource = registration && audienceOf(registration.metadata).includes(indicator) ? await resources.find(indicator) : undefined;
-    if (!registration || !resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered or not allowed for this client`);
-    const allowed = allowedScopesOf(registration.metadata);
+  return async function resourceServerInfo(ctx: KoaContextWithOIDC, indicator: string, client: { clientId: string; metadata?: () => Record<string, unknown> }) {
+    if (indicator === admin.identifier) return adminResourceInfo(ctx, await clients.find(client.clientId), admin, signingAlg);
+    // A client the registry does not hold (a client ID metadata document) has only its own metadata.
+    const metadata = (await clients.find(client.clientId))?.metadata ?? client.metadata?.();
+    const listed = metadata !== undefined && audienceOf(metadata).includes(indicator);
+    const found = listed || userDelegated(ctx) ? await resources.find(indicator) : undefined;
+    const resource = found && (listed || found.userAccess === 'any-client') ? found : undefined;
+    if (!metadata || !resource) throw new errors.InvalidTarget(`resource ${indicator} is not registered or not allowed for this client`);
+    // A client the API does not list gets what the user consents to of the API's scopes.
+    const allowed = listed ? allowedScopesOf(metadata) : new Set(resource.scopes);
     return {
       scope: resource.scopes.filter((scope) => allowed.has(scope)).join(' '),
       audience: resource.identifier,
@@ -51,6 +56,16 @@ export function createResourceServerInfo(resources: ResourceRegistry, clients: C
       ...(resource.tokenFormat === 'jwt' ? { jwt: { sign: { alg: signingAlg } } } : {}),
     };
   };
+}
+
+/** Grants that carry a user's consent; any other (client credentials, token exchange) needs the client's `audience`. */
+const USER_GRANTS: ReadonlySet<string> = new Set(['authorization_code', 'refresh_token', 'urn:ietf:params:oauth:grant-type:device_code']);
+
+/** Whether this request acts for a user who consents: every route but the token endpoint, and there the user grants. */
+function userDelegated(ctx: KoaContextWithOIDC): boolean {
+  if (ctx.oidc.route !== 'token') return true;
+  const grantType = (ctx.oidc.params as { grant_type?: unknown } | undefined)?.grant_type;
+  return typeof grantType === 'string' && USER_GRANTS.has(grantType);
 }
 
 /**

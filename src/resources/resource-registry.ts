@@ -17,8 +17,17 @@ export interface Resource {
   readonly scopeDescriptions: Readonly<Record<string, string>>;
   readonly accessTokenTtl: number;
   readonly tokenFormat: 'jwt' | 'opaque';
+  /**
+   * Which clients may get a user's tokens for it: `listed-clients` those whose `audience` lists it;
+   * `any-client` any client, in user flows and with the user's consent (an MCP server, whose clients
+   * register themselves). Machine tokens (`client_credentials`) always need the `audience`.
+   */
+  readonly userAccess: UserAccess;
   readonly createdAt: Date;
 }
+
+export const USER_ACCESS = ['listed-clients', 'any-client'] as const;
+export type UserAccess = (typeof USER_ACCESS)[number];
 
 const RESERVED_SCOPES: ReadonlySet<string> = new Set(OIDC_SCOPES);
 
@@ -41,6 +50,7 @@ export const newResourceSchema = z.object({
     .min(1, 'a resource needs at least one scope'),
   accessTokenTtl: z.number().int().positive().max(86_400).default(3600),
   tokenFormat: z.enum(['jwt', 'opaque']).default('jwt'),
+  userAccess: z.enum(USER_ACCESS).default('listed-clients'),
   name: displayText.nullable().optional(),
   scopeDescriptions: z.record(z.string().max(128), displayText).optional(),
 });
@@ -51,6 +61,7 @@ export const resourceChangesSchema = z
     scopes: newResourceSchema.shape.scopes.optional(),
     accessTokenTtl: z.number().int().positive().max(86_400).optional(),
     tokenFormat: z.enum(['jwt', 'opaque']).optional(),
+    userAccess: z.enum(USER_ACCESS).optional(),
     name: newResourceSchema.shape.name,
     scopeDescriptions: newResourceSchema.shape.scopeDescriptions,
   })
@@ -76,13 +87,14 @@ export class ResourceNotFoundError extends AppError {
   }
 }
 
-const toResource = (row: { identifier: string; name: string | null; scopes: string[]; scopeDescriptions: unknown; accessTokenTtl: number; tokenFormat: string; createdAt: Date }): Resource => ({
+const toResource = (row: { identifier: string; name: string | null; scopes: string[]; scopeDescriptions: unknown; accessTokenTtl: number; tokenFormat: string; userAccess: string; createdAt: Date }): Resource => ({
   identifier: row.identifier,
   name: row.name,
   scopes: row.scopes,
   scopeDescriptions: row.scopeDescriptions && typeof row.scopeDescriptions === 'object' ? (row.scopeDescriptions as Record<string, string>) : {},
   accessTokenTtl: row.accessTokenTtl,
   tokenFormat: row.tokenFormat === 'opaque' ? 'opaque' : 'jwt',
+  userAccess: row.userAccess === 'any-client' ? 'any-client' : 'listed-clients',
   createdAt: row.createdAt,
 });
 

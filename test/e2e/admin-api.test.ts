@@ -245,8 +245,11 @@ describe('resources over the API', () => {
     const identifier = 'https://orders.example.test';
     const created = await call('POST', '/admin/v1/resources', { identifier, scopes: ['orders:read'], access_token_ttl: 600, access_token_format: 'opaque' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ identifier, scopes: ['orders:read'], access_token_ttl: 600, access_token_format: 'opaque' });
+    expect(created.body).toMatchObject({ identifier, scopes: ['orders:read'], access_token_ttl: 600, access_token_format: 'opaque', user_access: 'listed-clients' });
     const path = `/admin/v1/resources/${encodeURIComponent(identifier)}`;
+    expect((await call('PATCH', path, { user_access: 'any-client' })).body).toMatchObject({ user_access: 'any-client' });
+    expect((await call('PATCH', path, { user_access: 'everyone' })).status).toBe(422);
+    expect((await call('PATCH', path, { user_access: 'listed-clients' })).body).toMatchObject({ user_access: 'listed-clients' });
     expect((await call('GET', path)).body).toMatchObject({ identifier });
     expect((await call('PATCH', path, { scopes: ['orders:read', 'orders:write'] })).body).toMatchObject({ scopes: ['orders:read', 'orders:write'] });
     const described = await call('PATCH', path, { name: 'Orders', scope_descriptions: { 'orders:read': 'See your orders' } });

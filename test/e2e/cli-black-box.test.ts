@@ -147,7 +147,12 @@ test('user list, disable and set-password', async () => {
 test('resource create, list and delete', async () => {
   const created = await cli(['resource', 'create', '--id', 'https://api.cli.test', '--scope', 'api:read', '--scope', 'api:write', '--json']);
   expect(created.code).toBe(0);
-  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'https://api.cli.test', scopes: ['api:read', 'api:write'], name: null, scope_descriptions: {} });
+  expect(JSON.parse(created.stdout)).toMatchObject({ id: 'https://api.cli.test', scopes: ['api:read', 'api:write'], name: null, scope_descriptions: {}, user_access: 'listed-clients' });
+  const mcp = await cli(['resource', 'create', '--id', 'https://mcp.cli.test/mcp', '--scope', 'mcp:tools', '--user-access', 'any-client', '--json']);
+  expect(JSON.parse(mcp.stdout)).toMatchObject({ id: 'https://mcp.cli.test/mcp', user_access: 'any-client' });
+  const wrong = await cli(['resource', 'update', 'https://mcp.cli.test/mcp', '--user-access', 'everyone']);
+  expect(wrong.code).toBe(2);
+  expect(JSON.parse((await cli(['resource', 'update', 'https://mcp.cli.test/mcp', '--user-access', 'listed-clients', '--json'])).stdout)).toMatchObject({ user_access: 'listed-clients' });
   const described = await cli(['resource', 'update', 'https://api.cli.test', '--name', 'CLI API', '--scope-description', 'api:read=Read your things', '--json']);
   expect(described.stderr).toBe('');
   expect(JSON.parse(described.stdout)).toMatchObject({ name: 'CLI API', scope_descriptions: { 'api:read': 'Read your things' } });

@@ -1,5 +1,5 @@
 import { CLI_CONTEXT } from '../../management/operation-context.ts';
-import type { Resource } from '../../resources/resource-registry.ts';
+import { USER_ACCESS, type Resource } from '../../resources/resource-registry.ts';
 import { oneOf, parse, requirePositional, scopeValues, wholeSeconds } from '../args.ts';
 import { CliError, printJson, table, type Noun } from '../io.ts';
 
@@ -10,10 +10,11 @@ const toJson = (resource: Resource) => ({
   scope_descriptions: resource.scopeDescriptions,
   access_token_ttl: resource.accessTokenTtl,
   token_format: resource.tokenFormat,
+  user_access: resource.userAccess,
   created_at: resource.createdAt.toISOString(),
 });
 
-const settings = { scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' }, name: { type: 'string' }, 'scope-description': { type: 'string', multiple: true } } as const;
+const settings = { scope: { type: 'string', multiple: true }, ttl: { type: 'string' }, format: { type: 'string' }, 'user-access': { type: 'string' }, name: { type: 'string' }, 'scope-description': { type: 'string', multiple: true } } as const;
 
 /** `--scope-description 'api:read=See your orders'`, repeatable: { scope: description }. */
 function scopeDescriptionsOf(values: string[] | undefined, usage: string): Record<string, string> | undefined {
@@ -32,18 +33,20 @@ const describe = (resource: Resource) => `${resource.identifier} (scopes: ${reso
 
 export const resourceCommands: Noun = {
   create: {
-    usage: 'resource create --id <uri> --scope <scope> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
+    usage: 'resource create --id <uri> --scope <scope> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--user-access listed-clients|any-client] [--json]',
     summary: 'register an API (RFC 8707 resource indicator) and the scopes it accepts',
     async run({ args, io, json, services }) {
       const { values } = parse(args, { id: { type: 'string' }, ...settings }, this.usage);
       if (!values.id) throw new CliError(`missing --id\nusage: ${this.usage}`, 2);
       const accessTokenTtl = wholeSeconds(values.ttl, 'ttl', this.usage);
       const tokenFormat = oneOf(values.format, FORMATS, 'format', this.usage);
+      const userAccess = oneOf(values['user-access'], USER_ACCESS, 'user-access', this.usage);
       const resource = await (await services()).management.resources.create(CLI_CONTEXT, {
         identifier: values.id,
         scopes: scopeValues(values.scope),
         accessTokenTtl,
         tokenFormat,
+        userAccess,
         name: values.name,
         scopeDescriptions: scopeDescriptionsOf(values['scope-description'], this.usage),
       });
@@ -71,21 +74,23 @@ export const resourceCommands: Noun = {
     },
   },
   update: {
-    usage: 'resource update <uri> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--json]',
+    usage: 'resource update <uri> [--scope <scope>]... [--name <text>] [--scope-description <scope>=<text>]... [--ttl <seconds>] [--format jwt|opaque] [--user-access listed-clients|any-client] [--json]',
     summary: "change a registered API: --scope replaces its scopes (give each one it keeps), --name and --scope-description what the consent page shows (--name \"\" removes it), --ttl its tokens' lifetime, --format their format",
     async run({ args, io, json, services }) {
       const { positionals, values } = parse(args, settings, this.usage);
       const identifier = requirePositional(positionals, 'resource identifier', this.usage);
       const accessTokenTtl = wholeSeconds(values.ttl, 'ttl', this.usage);
       const tokenFormat = oneOf(values.format, FORMATS, 'format', this.usage);
+      const userAccess = oneOf(values['user-access'], USER_ACCESS, 'user-access', this.usage);
       const changes = {
+        ...(userAccess !== undefined ? { userAccess } : {}),
         ...(values.scope !== undefined ? { scopes: scopeValues(values.scope) } : {}),
         ...(accessTokenTtl !== undefined ? { accessTokenTtl } : {}),
         ...(tokenFormat !== undefined ? { tokenFormat } : {}),
         ...(values.name !== undefined ? { name: values.name === '' ? null : values.name } : {}),
         ...(values['scope-description'] !== undefined ? { scopeDescriptions: scopeDescriptionsOf(values['scope-description'], this.usage) } : {}),
       };
-      if (Object.keys(changes).length === 0) throw new CliError(`nothing to change: give at least one of --scope, --name, --scope-description, --ttl, --format\nusage: ${this.usage}`, 2);
+      if (Object.keys(changes).length === 0) throw new CliError(`nothing to change: give at least one of --scope, --name, --scope-description, --ttl, --format, --user-access\nusage: ${this.usage}`, 2);
       const resource = await (await services()).management.resources.update(CLI_CONTEXT, identifier, changes);
       if (json) printJson(io, toJson(resource));
       else io.out(`updated resource ${describe(resource)}\n`);
