@@ -178,7 +178,7 @@ export class RedisArtifacts {
   }
 
   async #deleteKeys(keysToDelete: string[]): Promise<void> {
-    // On Redis Cluster the keys live in different slots: one DEL each (auto-pipelined per node).
+    // On Redis Cluster the keys live in different slots: one DEL each, sent at once.
     if (this.redis.isCluster) await Promise.all(keysToDelete.map((key) => this.redis.del(key)));
     else await this.redis.del(...keysToDelete);
   }

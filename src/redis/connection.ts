@@ -9,7 +9,10 @@ export function createRedisConnection(url: string, cluster: boolean, logger: Log
     // Fail a command quickly while Redis is away instead of queueing requests without bound.
     maxRetriesPerRequest: 1,
     connectTimeout: 3000,
-    enableAutoPipelining: true,
+    // Off: rate-limiter-flexible defines its Lua commands on the connection lazily, and an
+    // auto-pipeline created before that fails to run them and then throws outside any promise
+    // (`results[i] is not iterable`, ioredis #1931), which ends the process; seen in our tests.
+    enableAutoPipelining: false,
   };
   const retryStrategy = (attempt: number) => Math.min(attempt * 200, 2000);
   let connection: RedisConnection;
