@@ -14,6 +14,8 @@ const NO_STORE = 'no-store';
 const NOT_THIS_WAY = { heading: pageText('error_page.client_not_allowed.heading'), message: pageText('error_page.tell_developers') };
 const NOT_ACCEPTED = { heading: pageText('error_page.invalid_request.heading'), message: pageText('error_page.invalid_request.message') };
 const START_AGAIN = pageText('error_page.go_back_and_start_signing_in_again');
+/** A refused RP-initiated logout (unregistered post_logout_redirect_uri, bad id_token_hint) is told as a sign-out, whatever its code. */
+const SIGN_OUT_REFUSED = { heading: pageText('error_page.end_session.heading'), message: pageText('error_page.end_session.message') };
 /** What a person is told for each protocol error oidc-provider renders as a page; the rest get the generic line. */
 const FOR_PEOPLE: Record<string, { heading: PageText; message: PageText }> = {
   invalid_client: { heading: pageText('error_page.invalid_client.heading'), message: pageText('error_page.invalid_client.message') },
@@ -37,7 +39,8 @@ const FOR_PEOPLE: Record<string, { heading: PageText; message: PageText }> = {
 export function createRenderError(views: Views) {
   return async (ctx: KoaContextWithOIDC, out: ErrorOut, _error: Error) => {
     const unexpected = !out.error || out.error === 'server_error';
-    const known = out.error && Object.hasOwn(FOR_PEOPLE, out.error) ? FOR_PEOPLE[out.error] : undefined;
+    const signOut = ctx.oidc.route === 'end_session' || ctx.oidc.route === 'end_session_confirm';
+    const known = signOut ? SIGN_OUT_REFUSED : out.error && Object.hasOwn(FOR_PEOPLE, out.error) ? FOR_PEOPLE[out.error] : undefined;
     await sendErrorPage(ctx, views, {
       status: ctx.status,
       heading: unexpected ? UNEXPECTED.heading : (known?.heading ?? NOT_ACCEPTED.heading),
