@@ -2,6 +2,7 @@ import type { Context, Middleware } from 'koa';
 import { bindSignupToBrowser } from '../self-service/signup-binding.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { formOf } from './forms.ts';
+import { clientPresentationOf } from './client-presentation.ts';
 import { clientNameOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import type { LoginRefusal } from './login-throttle.ts';
 import { PAGE_CSP_WITH_OWN_SCRIPTS } from '../pages/page-policy.ts';
@@ -30,6 +31,7 @@ export async function showLogin(
     uid: interaction.uid,
     csrf: issueCsrfToken(ctx, interaction.uid, deps.secureCookies),
     clientName: await clientNameOf(deps, interaction.params.client_id),
+    client: await clientPresentationOf(deps, interaction.params.client_id),
     email: extra.email ?? (typeof interaction.params.login_hint === 'string' ? interaction.params.login_hint : ''),
     error: extra.error,
     signup: deps.selfService?.signup === true,

@@ -1,5 +1,6 @@
 import { Browser } from '../support/browser.ts';
 import { authorizationUrl } from '../support/conformance.ts';
+import { REDIRECT_URI } from '../support/flows.ts';
 import { dynamicCodeRequest, registerClient, rs256Key, startDynamicOp, unregister, type DynamicClient, type DynamicOp } from '../support/conformance-dynamic.ts';
 
 /**
@@ -8,8 +9,7 @@ import { dynamicCodeRequest, registerClient, rs256Key, startDynamicOp, unregiste
  * the plan's registration request plus policy_uri (AddPolicyUriToDynamicRegistrationRequest), which must succeed; then an authorization
  * request in a fresh browser, which must reach the login page without an error. The module then
  * waits for a screenshot of that page showing a link to the client's policy page (ExpectLoginPageWithPolicyLink; OIDC Registration 2: the OP SHOULD display this URL to the End-User):
- * the suite checks nothing more itself. Portcullis stores and returns policy_uri but its login page
- * shows only the client's name, so the screenshot review would fail; that is a todo below, see its note.
+ * the suite checks nothing more itself; here the page is read for it (src/interactions/client-presentation.ts).
  */
 let op: DynamicOp;
 let client: DynamicClient;
@@ -21,7 +21,7 @@ beforeAll(async () => {
 afterAll(() => op.close());
 
 test('AddPolicyUriToDynamicRegistrationRequest (OIDCR-2): the registration succeeds and keeps policy_uri (RFC7591-3.2.1)', async () => {
-  client = await registerClient(op, await rs256Key(), { policy_uri: value });
+  client = await registerClient(op, await rs256Key(), { policy_uri: value, redirect_uris: [REDIRECT_URI, op.rp.url('/callback')] });
   expect(client.registered.policy_uri).toBe(value);
 });
 
@@ -32,10 +32,14 @@ test('performRedirectAndWaitForPlaceholdersOrCallback: a fresh browser reaches t
   expect(Browser.forms(page).some((form) => /\/login$/.test(form.action))).toBe(true);
 });
 
-// The login page would show it when the client registered it. Not done: with REGISTRATION=open
-// anyone can register a name and policy_uri, and showing them as the application's own is a product
-// decision (RFC 7591 5 suggests displaying a logo_uri or policy_uri only on a redirect URI's host).
-test.todo("ExpectLoginPageWithPolicyLink (OIDC Registration 2: the OP SHOULD display this URL to the End-User): the login page shows a link to the client's policy page");
+test('ExpectLoginPageWithPolicyLink (OIDC Registration 2, 9.1): the login page links the policy, which is on a redirect URI host; one on another host is not shown', async () => {
+  const page = await new Browser().follow(authorizationUrl(op, dynamicCodeRequest(op, client)).toString());
+  expect(page.html).toContain(`href="${new URL(value).toString()}"`);
+  const elsewhere = await registerClient(op, await rs256Key(), { policy_uri: 'https://elsewhere.example/policy' });
+  const other = await new Browser().follow(authorizationUrl(op, dynamicCodeRequest(op, elsewhere)).toString());
+  expect(other.html).not.toContain('https://elsewhere.example/policy');
+  await unregister(elsewhere);
+});
 
 test('cleanup, UnregisterDynamicallyRegisteredClient (WARNING): 204, then the client is gone (RFC 7592 2.3)', async () => {
   expect(await unregister(client)).toEqual({ deleted: 204, readAfter: 401 });
