@@ -3,6 +3,8 @@ FROM node:24-bookworm-slim AS build
 WORKDIR /app
 ENV CHECKPOINT_DISABLE=1
 COPY package.json package-lock.json .npmrc ./
+# The npm workspace packages (packages/*): `npm ci` links and builds them (their `prepare` script).
+COPY packages ./packages
 COPY scripts ./scripts
 COPY prisma ./prisma
 COPY prisma.config.ts ./
@@ -16,6 +18,9 @@ WORKDIR /app
 ENV NODE_ENV=production
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
+# node_modules/@portcullis/resource-server links to it: its manifest and built code.
+COPY --from=build /app/packages/resource-server/package.json ./packages/resource-server/
+COPY --from=build /app/packages/resource-server/dist ./packages/resource-server/dist
 COPY --from=build /app/dist ./dist
 COPY --from=build /app/views ./views
 COPY --from=build /app/prisma/migrations ./prisma/migrations

@@ -5,7 +5,9 @@
 // Each entry point builds into a folder of its own (`npm start`: dist/, `npm run start:api`:
 // dist-demo-api/), so building one never empties the folder another running process loads its
 // modules from. The folder sits directly in the project folder: the built code finds views/,
-// prisma/ and package.json one level up, as the sources do.
+// prisma/ and package.json one level up, as the sources do. The workspace packages (packages/*),
+// which the built code imports by name, are built first, into their own dist/.
+import { spawnSync } from 'node:child_process';
 import { mkdir, readdir, rm, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
@@ -36,6 +38,14 @@ const compilerOptions = {
   rewriteRelativeImportExtensions: true,
   sourceMap: false,
 };
+
+// The built code imports the workspace packages (packages/*) by name, from their own dist/:
+// build them first (each build only rewrites what changed).
+for (const entry of await readdir(join(root, 'packages'), { withFileTypes: true })) {
+  if (!entry.isDirectory()) continue;
+  const built = spawnSync(process.execPath, [join(root, 'packages', entry.name, 'scripts', 'build.mjs')], { stdio: 'inherit' });
+  if (built.status !== 0) process.exit(built.status ?? 1);
+}
 
 await rm(out, { recursive: true, force: true });
 let count = 0;

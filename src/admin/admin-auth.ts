@@ -3,7 +3,7 @@ import type { JWK } from 'jose';
 import { allowedScopesOf } from '../clients/client-record.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { AppError } from '../errors/app-error.ts';
-import { createResourceServer, ResourceServerError } from '../resource-server/index.ts';
+import { createResourceServer, ResourceServerError } from '@portcullis/resource-server';
 
 export interface AdminAuthOptions {
   readonly issuer: string;
@@ -37,7 +37,8 @@ export function createAdminAuthenticator(options: AdminAuthOptions) {
   const jwksUri = `${options.issuer}/jwks`;
   const inProcessFetch: typeof fetch = async (input, init) =>
     String(input instanceof Request ? input.url : input) === jwksUri ? Response.json({ keys: await options.publicJwks() }) : fetch(input, init);
-  const verifier = createResourceServer({ issuer: options.issuer, audience: options.resource, jwksUri, fetch: inProcessFetch, jwtCacheMaxSeconds: 30 });
+  // resourceMetadata: false: the admin listener names its own metadata document (below).
+  const verifier = createResourceServer({ issuer: options.issuer, audience: options.resource, jwksUri, fetch: inProcessFetch, jwtCacheMaxSeconds: 30, resourceMetadata: false });
 
   const unauthorized = (ctx: Context, description: string, challenge = `Bearer error="invalid_token", error_description=${quoted(description)}`) =>
     new AppError('invalid_token', description, { headers: { 'www-authenticate': withResourceMetadata(challenge, protectedResourceMetadataUrl(ctx)) } });

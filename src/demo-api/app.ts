@@ -1,17 +1,21 @@
 /**
- * Demo protected API: shows how an API plugs in the resource-server module.
+ * Demo protected API: shows how an API plugs in the resource-server package
+ * (`@portcullis/resource-server`, packages/resource-server/).
  *
  * Routes: `GET /protected` (scope `api:read`) -> `{ sub, client_id, scope }`,
- * `GET /healthz` -> `{ status: 'ok' }`, anything else -> 404 JSON.
+ * `GET /healthz` -> `{ status: 'ok' }`, the RFC 9728 metadata at
+ * `/.well-known/oauth-protected-resource` (named by every 401 / 403 challenge),
+ * anything else -> 404 JSON.
  *
  * Routing is a plain switch in one middleware rather than @koa/router: this app
  * doubles as the benchmark target, and per-request router dispatch costs more
  * than the token check itself. In a real API, `router.get('/protected',
- * rs.requireScopes('api:read'), handler)` works the same way.
+ * requireAuth(rs, 'api:read'), handler)` works the same way.
  */
 import Koa from 'koa';
 import type { Logger } from 'pino';
-import { createResourceServer, type ResourceServerOptions, type ResourceServerState } from '../resource-server/index.ts';
+import { createResourceServer, type ResourceServerOptions } from '@portcullis/resource-server';
+import { protectedResourceMetadata, requireAuth, type ResourceServerState } from '@portcullis/resource-server/koa';
 
 export interface DemoApiOptions extends ResourceServerOptions {
   /** Receives unexpected handler errors (never tokens). */
@@ -46,7 +50,9 @@ function methodNotAllowed(ctx: DemoContext): void {
 export function createDemoApi(options: DemoApiOptions): Koa<ResourceServerState> {
   const { logger, ...resourceServerOptions } = options;
   const rs = createResourceServer(resourceServerOptions);
-  const requireRead = rs.requireScopes('api:read');
+  const requireRead = requireAuth(rs, 'api:read');
+  const serveMetadata = protectedResourceMetadata(rs);
+  const metadataPaths = new Set(rs.resourceMetadataPaths);
   const app = new Koa<ResourceServerState>();
 
   app.use(async (ctx) => {
@@ -62,6 +68,10 @@ export function createDemoApi(options: DemoApiOptions): Koa<ResourceServerState>
           ctx.body = { status: 'ok' };
           return undefined;
         default:
+          if (metadataPaths.has(ctx.path)) {
+            await serveMetadata(ctx, () => Promise.resolve());
+            return undefined;
+          }
           ctx.status = 404;
           ctx.body = { error: 'not_found', error_description: 'no such route' };
           return undefined;

@@ -37,7 +37,7 @@ beforeAll(async () => {
   copy = await mkdtemp(join(tmpdir(), 'portcullis-build-'));
   await mkdir(join(copy, 'scripts'));
   await copyFile(join(ROOT, 'scripts/build.mjs'), join(copy, 'scripts/build.mjs'));
-  for (const name of ['src', 'views', 'prisma', 'node_modules', 'package.json']) await symlink(join(ROOT, name), join(copy, name));
+  for (const name of ['src', 'views', 'prisma', 'packages', 'node_modules', 'package.json']) await symlink(join(ROOT, name), join(copy, name));
 });
 afterAll(async () => {
   await api?.stop();

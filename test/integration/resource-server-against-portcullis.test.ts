@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 import { createDemoApi } from '../../src/demo-api/app.ts';
-import { createResourceServer } from '../../src/resource-server/index.ts';
+import { createResourceServer } from '@portcullis/resource-server';
 import { freePort } from '../support/environment.ts';
 import { registerClient, type RegisteredClient } from '../support/flows.ts';
 import { answersOk, PROCESS_TEST_TIMEOUT_MS, startNode, type RunningProcess } from '../support/processes.ts';

@@ -6,16 +6,14 @@
  * the authority of an absolute-form request target) are never used: the client
  * controls them, so trusting them would accept proofs made for another host.
  *
- * Replay protection keeps each accepted proof's `jti` in memory for the proof
- * lifetime. The store is bounded; when it is full of proofs still inside their
- * window, new proofs are refused rather than old ones forgotten (a forgotten proof
- * could be replayed). It is per process: behind several replicas a proof could be
- * replayed once against another replica within the window.
+ * Replay protection records each accepted proof (its key's thumbprint and `jti`,
+ * hashed) in a {@link ReplayStore} for the proof lifetime: in memory by default
+ * (bounded; per process), or shared by every instance (e.g. in Redis).
  */
 import { hash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, errors, jwtVerify, type JWK, type JWTVerifyOptions } from 'jose';
 import { ResourceServerError } from './errors.ts';
-import { ReplayStore } from './replay-store.ts';
+import { ReplayStoreFullError, type ReplayStore } from './replay-store.ts';
 
 export interface DpopVerifierOptions {
   readonly algorithms: readonly string[];
@@ -25,8 +23,8 @@ export interface DpopVerifierOptions {
   readonly clockTolerance: number;
   /** Origin plus path prefix (no trailing slash) of the API as clients call it, e.g. `https://example.com/api`. */
   readonly publicUrl: string;
-  /** Bound on remembered proofs; when reached, new proofs are refused until old ones expire. */
-  readonly replayCacheSize: number;
+  /** Where accepted proofs are remembered. */
+  readonly replayStore: ReplayStore;
 }
 
 /**
@@ -103,6 +101,7 @@ export class DpopVerifier {
   readonly #verifyOptions: JWTVerifyOptions;
   readonly #publicUrl: string;
   readonly #seen: ReplayStore;
+  readonly #replayTtlMs: number;
 
   constructor(options: DpopVerifierOptions) {
     this.#verifyOptions = Object.freeze({
@@ -114,8 +113,8 @@ export class DpopVerifier {
     });
     this.#publicUrl = options.publicUrl;
     // A proof is accepted while iat lies within [now - maxAge - tolerance, now + tolerance].
-    const replayTtlMs = (options.maxAge + 2 * options.clockTolerance) * 1000;
-    this.#seen = new ReplayStore(options.replayCacheSize, replayTtlMs);
+    this.#replayTtlMs = Math.ceil((options.maxAge + 2 * options.clockTolerance) * 1000);
+    this.#seen = options.replayStore;
   }
 
   /** Throws `invalid_dpop_proof` unless the request carries a fresh, matching proof. */
@@ -129,7 +128,7 @@ export class DpopVerifier {
     }
     const thumbprint = await thumbprintOf(jwk);
     if (thumbprint !== check.jkt) throw invalidProof('DPoP proof key does not match the access token binding');
-    this.#recordOnce(`${thumbprint}:${jti}`);
+    await this.#recordOnce(hash('sha256', `${thumbprint}:${jti}`, 'base64url'));
   }
 
   async #verifySignature(proof: string): Promise<{ payload: Record<string, unknown>; jwk: JWK | undefined }> {
@@ -151,16 +150,19 @@ export class DpopVerifier {
     }
   }
 
-  /** Synchronous check-and-record: no two concurrent requests can both pass with one proof. */
-  #recordOnce(replayKey: string): void {
-    switch (this.#seen.remember(replayKey, Date.now())) {
-      case 'replayed':
-        throw invalidProof('DPoP proof replayed');
-      case 'full':
-        throw invalidProof('DPoP replay cache is full; try again shortly');
-      case 'recorded':
-        return;
+  /**
+   * Check-and-record in one step of the store (atomic there): of two requests carrying one
+   * proof, concurrently or on two instances sharing the store, only one passes.
+   */
+  async #recordOnce(replayKey: string): Promise<void> {
+    let recorded: boolean;
+    try {
+      recorded = await this.#seen.recordOnce(replayKey, this.#replayTtlMs);
+    } catch (error) {
+      if (error instanceof ReplayStoreFullError) throw invalidProof('DPoP replay cache is full; try again shortly', error);
+      throw invalidProof('DPoP replay check unavailable', error);
     }
+    if (recorded !== true) throw invalidProof('DPoP proof replayed');
   }
 }
 

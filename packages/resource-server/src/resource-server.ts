@@ -1,18 +1,18 @@
 /**
  * Framework-neutral core: Authorization header -> verified {@link AuthInfo}
  * (JWT or introspection, cached), DPoP binding, scope check, and conversion of
- * every failure into a {@link ResourceServerError} with the right challenge.
+ * every failure into a {@link ResourceServerError} with the right challenge
+ * (including RFC 9728's `resource_metadata` and the route's `scope`).
  */
 import { hash } from 'node:crypto';
-import type { Middleware } from 'koa';
 import { buildAuthInfo, type AuthInfo } from './auth-info.ts';
 import { assertToken68, splitAuthorization, type Credentials } from './authorization-header.ts';
 import { DpopVerifier, type RequestUrl } from './dpop.ts';
-import { ResourceServerError, type AuthScheme } from './errors.ts';
+import { ResourceServerError, type AuthScheme, type HttpAnswer } from './errors.ts';
 import { ExpiringCache } from './expiring-cache.ts';
 import { createIntrospector, type Introspector, type VerifiedToken } from './introspect.ts';
 import { JwksCache } from './jwks-cache.ts';
-import { createKoaMiddleware, type ResourceServerState } from './middleware.ts';
+import { buildMetadata, createMetadataResponder, type ProtectedResourceMetadata } from './metadata.ts';
 import { resolveOptions, type ResolvedOptions, type ResourceServerOptions } from './options.ts';
 import { createJwtVerifier, looksLikeJws, type JwtVerifier } from './verify-jwt.ts';
 
@@ -29,19 +29,70 @@ export interface ResourceRequest {
   readonly headers: Readonly<Record<string, string | readonly string[] | undefined>>;
 }
 
-/** A configured resource server. Create one per API with {@link createResourceServer} and reuse it. */
+/**
+ * A configured resource server. Create one per API with {@link createResourceServer} and reuse
+ * it; plug it into a framework with an adapter (`@portcullis/resource-server/koa`, `/express`,
+ * `/fastify`, `/node`, `/mcp`).
+ */
 export interface ResourceServer {
   /**
    * Authenticates a request and checks it holds every scope in `requiredScopes`.
-   * @throws {ResourceServerError} whenever the request must be refused.
+   * @throws {ResourceServerError} whenever the request must be refused; its `status` and
+   *   `wwwAuthenticate` are ready to send (see {@link errorAnswer}).
    */
   verifyRequest(request: ResourceRequest, requiredScopes?: readonly string[]): Promise<AuthInfo>;
+  /** Accepted audiences (`aud` must contain one). */
+  readonly audiences: readonly string[];
+  /** RFC 9728 resource identifier; undefined when resource metadata is off. */
+  readonly resource: string | undefined;
+  /** URL of the protected resource metadata, named in every challenge; undefined when off. */
+  readonly resourceMetadataUrl: string | undefined;
+  /** The RFC 9728 document; undefined when off. */
+  readonly resourceMetadata: ProtectedResourceMetadata | undefined;
+  /** Request paths the document is served at (its URL's path, and the root one unless turned off). */
+  readonly resourceMetadataPaths: readonly string[];
   /**
-   * Koa middleware: on success sets `ctx.state.auth` and calls `next()`;
-   * otherwise answers 400/401/403 with `WWW-Authenticate` and a JSON body.
-   * With no argument it only requires a valid token.
+   * The answer to a request for the metadata document, or `undefined` when `url` is not one of
+   * {@link resourceMetadataPaths} (the request is then not about metadata: pass it on).
    */
-  requireScopes(...scopes: string[]): Middleware<ResourceServerState>;
+  metadataAnswer(method: string, url: RequestUrl): HttpAnswer | undefined;
+}
+
+/**
+ * Token check used by the adapters: returns synchronously for a cached, unbound Bearer token.
+ * @internal
+ */
+export type VerifyCredentials = (
+  authorization: string | readonly string[] | undefined,
+  dpopProof: string | readonly string[] | undefined,
+  method: string,
+  url: RequestUrl,
+  requiredScopes: readonly string[],
+) => AuthInfo | Promise<AuthInfo>;
+
+const verifiers = new WeakMap<ResourceServer, VerifyCredentials>();
+
+/**
+ * The synchronous-when-cached verifier behind `rs` (adapters use it to skip a promise per request).
+ * @internal
+ */
+export function verifierOf(rs: ResourceServer): VerifyCredentials {
+  const verify = verifiers.get(rs);
+  if (verify !== undefined) return verify;
+  if (typeof rs?.verifyRequest !== 'function') throw new TypeError('resource-server: expected the object createResourceServer() returns');
+  // Another copy of the package, or a stand-in: go through the public method.
+  return (authorization, dpop, method, url, requiredScopes) =>
+    rs.verifyRequest({ method, url, headers: { authorization, dpop } }, requiredScopes);
+}
+
+/** Checks scope names once, where a route is set up. @internal */
+export function checkScopeNames(scopes: readonly unknown[], caller: string): readonly string[] {
+  for (const scope of scopes) {
+    if (typeof scope !== 'string' || scope === '' || scope.includes(' ')) {
+      throw new TypeError(`resource-server: ${caller} takes non-empty scope names without spaces, got ${JSON.stringify(scope)}`);
+    }
+  }
+  return Object.freeze([...(scopes as string[])]);
 }
 
 const TOKEN_CACHE_MAX_ENTRIES = 10_000;
@@ -88,14 +139,14 @@ class Core {
             fetch: options.fetch,
           });
     this.#dpop =
-      options.publicUrl === undefined
+      options.publicUrl === undefined || options.dpopReplayStore === undefined
         ? undefined
         : new DpopVerifier({
             algorithms: options.dpopAlgorithms,
             maxAge: options.dpopMaxAge,
             clockTolerance: options.clockTolerance,
             publicUrl: options.publicUrl,
-            replayCacheSize: options.dpopReplayCacheSize,
+            replayStore: options.dpopReplayStore,
           });
   }
 
@@ -127,7 +178,7 @@ class Core {
       }
     } catch (error) {
       // Only header errors and unbound Bearer tokens get here: Bearer challenge.
-      throw this.#finalize(error, 'Bearer');
+      throw this.#finalize(error, 'Bearer', requiredScopes);
     }
     return this.#verifySlow(credentials, cacheKey, dpopProof, method, url, requiredScopes);
   }
@@ -159,7 +210,7 @@ class Core {
       checkScopes(auth, requiredScopes);
       return auth;
     } catch (error) {
-      throw this.#finalize(error, scheme);
+      throw this.#finalize(error, scheme, requiredScopes);
     }
   }
 
@@ -192,19 +243,23 @@ class Core {
     return this.#introspect(token);
   }
 
-  /** A fresh error per request (shared verifications may fail for many requests) with this request's challenge. */
-  #finalize(error: unknown, scheme: AuthScheme): ResourceServerError {
+  /**
+   * A fresh error per request (shared verifications may fail for many requests) with this
+   * request's challenge: the route's scopes (MCP clients ask for them) and the metadata URL.
+   */
+  #finalize(error: unknown, scheme: AuthScheme, requiredScopes: readonly string[]): ResourceServerError {
     const source =
       error instanceof ResourceServerError
         ? error
         : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
     return new ResourceServerError(source.code, source.description, {
       cause: source.cause,
-      scope: source.scope,
+      scope: source.scope ?? (requiredScopes.length === 0 ? undefined : requiredScopes.join(' ')),
       credentialsMissing: source.credentialsMissing,
       scheme,
       realm: this.#options.realm,
       dpopAlgorithms: this.#dpopAlgs,
+      resourceMetadata: this.#options.resourceMetadata?.url,
     });
   }
 }
@@ -215,41 +270,42 @@ class Core {
  *
  * @example
  * ```ts
- * import Koa from 'koa';
- * import { Router } from '@koa/router';
- * import { createResourceServer } from 'portcullis/resource-server';
+ * import express from 'express';
+ * import { createResourceServer } from '@portcullis/resource-server';
+ * import { protectedResourceMetadata, requireAuth } from '@portcullis/resource-server/express';
  *
  * const rs = createResourceServer({
  *   issuer: 'https://auth.example.com',
  *   audience: 'https://api.example.com',
  *   publicUrl: 'https://api.example.com', // needed for DPoP-bound tokens
  * });
- * const router = new Router();
- * router.get('/protected', rs.requireScopes('api:read'), (ctx) => {
- *   ctx.body = { sub: ctx.state.auth.sub };
- * });
- * new Koa().use(router.routes()).listen(4000);
+ * const app = express();
+ * app.use(protectedResourceMetadata(rs)); // GET /.well-known/oauth-protected-resource
+ * app.get('/orders', requireAuth(rs, 'orders:read'), (req, res) => res.json({ sub: req.auth.sub }));
  *
  * // Framework-neutral: throws a ResourceServerError (status, code, wwwAuthenticate)
  * const auth = await rs.verifyRequest({ method: req.method, url: req.url, headers: req.headers });
  * ```
  */
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
-  const core = new Core(resolveOptions(options));
+  const resolved = resolveOptions(options);
+  const core = new Core(resolved);
   const noScopes: readonly string[] = Object.freeze([]);
-  const verifyCredentials = core.verify.bind(core);
-  return Object.freeze({
+  const verifyCredentials: VerifyCredentials = core.verify.bind(core);
+  const metadata = resolved.resourceMetadata;
+  const document = metadata === undefined ? undefined : buildMetadata(metadata, resolved);
+  const rs: ResourceServer = Object.freeze({
     async verifyRequest(request: ResourceRequest, requiredScopes: readonly string[] = noScopes): Promise<AuthInfo> {
       const { headers } = request;
       return verifyCredentials(headers.authorization, headers.dpop, request.method, request.url, requiredScopes);
     },
-    requireScopes(...scopes: string[]): Middleware<ResourceServerState> {
-      for (const scope of scopes) {
-        if (typeof scope !== 'string' || scope === '' || scope.includes(' ')) {
-          throw new TypeError(`resource-server: requireScopes() takes non-empty scope names without spaces, got ${JSON.stringify(scope)}`);
-        }
-      }
-      return createKoaMiddleware(verifyCredentials, Object.freeze([...scopes]));
-    },
+    audiences: resolved.audiences,
+    resource: metadata?.resource,
+    resourceMetadataUrl: metadata?.url,
+    resourceMetadata: document,
+    resourceMetadataPaths: metadata?.paths ?? noScopes,
+    metadataAnswer: createMetadataResponder(metadata, document),
   });
+  verifiers.set(rs, verifyCredentials);
+  return rs;
 }

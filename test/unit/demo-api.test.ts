@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createDemoApi } from '../../../src/demo-api/app.ts';
-import { readConfig } from '../../../src/demo-api/config.ts';
+import { createDemoApi } from '../../src/demo-api/app.ts';
+import { readConfig } from '../../src/demo-api/config.ts';
 import {
   AUDIENCE,
   bearer,
@@ -14,7 +14,7 @@ import {
   type FakeIssuer,
   type SigningKey,
   type TestServer,
-} from './helpers.ts';
+} from '../../packages/resource-server/test/helpers.ts';
 
 let key: SigningKey;
 let issuer: FakeIssuer;
@@ -42,11 +42,20 @@ test('GET /healthz', async () => {
   expect(res.body).toEqual({ status: 'ok' });
 });
 
-test('GET /protected without a token => 401 Bearer challenge', async () => {
+test('GET /protected without a token => 401 Bearer challenge naming the scope and the metadata', async () => {
   const res = await get('/protected');
   expect(res.status).toBe(401);
-  expect(res.headers.get('www-authenticate')).toMatch(/^Bearer realm="https:\/\/api\.example\.com"$/);
+  expect(res.headers.get('www-authenticate')).toBe(
+    'Bearer realm="https://api.example.com", scope="api:read", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"',
+  );
   expect(res.headers.get('content-type')).toMatch(/application\/json/);
+});
+
+test('GET /.well-known/oauth-protected-resource => the RFC 9728 document', async () => {
+  const res = await get('/.well-known/oauth-protected-resource');
+  expect(res.status).toBe(200);
+  expect(res.headers.get('cache-control')).toMatch(/^public, max-age=\d+$/);
+  expect(res.body).toEqual({ resource: AUDIENCE, authorization_servers: [issuer.url], bearer_methods_supported: ['header'] });
 });
 
 test('GET /protected with an invalid token => 401 invalid_token', async () => {
@@ -164,7 +173,7 @@ describe('readConfig', () => {
 });
 
 describe('main.ts process', () => {
-  const mainPath = fileURLToPath(new URL('../../../src/demo-api/main.ts', import.meta.url));
+  const mainPath = fileURLToPath(new URL('../../src/demo-api/main.ts', import.meta.url));
 
   function run(env: Record<string, string>, onStdout?: (line: string, kill: () => void) => void) {
     return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

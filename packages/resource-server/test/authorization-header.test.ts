@@ -1,5 +1,5 @@
-import { parseAuthorization } from '../../../src/resource-server/authorization-header.ts';
-import { ResourceServerError } from '../../../src/resource-server/index.ts';
+import { parseAuthorization } from '../src/authorization-header.ts';
+import { ResourceServerError } from '../src/index.ts';
 import { AUDIENCE, bearer, makeKey, signAccessToken, startApi, startIssuer, type FakeIssuer, type TestApi } from './helpers.ts';
 
 let issuer: FakeIssuer;
@@ -18,7 +18,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-const CHALLENGE_WITHOUT_ERROR = 'Bearer realm="https://api.example.com"';
+const CHALLENGE_WITHOUT_ERROR =
+  'Bearer realm="https://api.example.com", scope="api:read", resource_metadata="https://api.example.com/.well-known/oauth-protected-resource"';
 
 test('no Authorization header => 401 with a bare challenge (no error code)', async () => {
   const res = await api.request('/protected');
@@ -60,7 +61,9 @@ test.each([
   const res = await api.request('/protected', { headers: { authorization } });
   expect(res.status).toBe(400);
   expect(res.body.error).toBe('invalid_request');
-  expect(res.wwwAuthenticate).toMatch(/^Bearer realm="https:\/\/api\.example\.com", error="invalid_request", error_description="[^"]+"$/);
+  expect(res.wwwAuthenticate).toMatch(
+    /^Bearer realm="https:\/\/api\.example\.com", error="invalid_request", error_description="[^"]+", scope="api:read", resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource"$/,
+  );
 });
 
 test('the well-formed header with the same token is accepted', async () => {

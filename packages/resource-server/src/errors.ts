@@ -1,7 +1,7 @@
 /**
- * Error type thrown (framework-neutral API) or rendered (Koa middleware) when a
+ * Error type thrown (framework-neutral API) or rendered (adapters) when a
  * request cannot be authorized. Codes and statuses follow RFC 6750 §3.1 and
- * RFC 9449 §7.1.
+ * RFC 9449 §7.1; challenges carry RFC 9728's `resource_metadata`.
  */
 
 /** Stable error codes. */
@@ -24,7 +24,7 @@ const DISALLOWED_IN_CHALLENGE = /[^\x20\x21\x23-\x5B\x5D-\x7E]/g;
 export interface ResourceServerErrorOptions {
   /** Underlying error (jose error, network error, …), exposed as `error.cause`. */
   readonly cause?: unknown;
-  /** Space-separated scopes the request needed (only for `insufficient_scope`). */
+  /** Space-separated scopes the request needs (`scope` challenge attribute, RFC 6750 §3). */
   readonly scope?: string | undefined;
   /**
    * The request carried no credentials at all: per RFC 6750 §3.1 the challenge
@@ -37,6 +37,8 @@ export interface ResourceServerErrorOptions {
   readonly realm?: string | undefined;
   /** Space-separated DPoP proof algorithms (`algs` attribute of a DPoP challenge). */
   readonly dpopAlgorithms?: string | undefined;
+  /** URL of the RFC 9728 protected resource metadata (`resource_metadata` challenge attribute). */
+  readonly resourceMetadata?: string | undefined;
 }
 
 /**
@@ -64,12 +66,17 @@ export class ResourceServerError extends Error {
   readonly status: 400 | 401 | 403;
   /** Human-readable description (also `message`); never contains the token. */
   readonly description: string;
-  /** Scopes the request needed, space separated (only for `insufficient_scope`). */
+  /**
+   * Scopes the request needs, space separated: for `insufficient_scope` the scopes to ask for
+   * (step-up), otherwise those the route requires. Undefined when the route requires none.
+   */
   readonly scope: string | undefined;
   /** True when the request had no credentials (the challenge then has no `error`). */
   readonly credentialsMissing: boolean;
   /** Scheme of the challenge (`DPoP` when the token is DPoP-bound). */
   readonly scheme: AuthScheme;
+  /** URL of the protected resource metadata named in the challenge, if any (RFC 9728 §5.1). */
+  readonly resourceMetadata: string | undefined;
   /** Value for the `WWW-Authenticate` response header. */
   readonly wwwAuthenticate: string;
 
@@ -83,6 +90,7 @@ export class ResourceServerError extends Error {
     this.scope = options.scope;
     this.credentialsMissing = options.credentialsMissing === true;
     this.scheme = options.scheme ?? 'Bearer';
+    this.resourceMetadata = options.resourceMetadata;
     this.wwwAuthenticate = formatChallenge(this, options.realm, options.dpopAlgorithms);
   }
 
@@ -103,6 +111,37 @@ function formatChallenge(error: ResourceServerError, realm: string | undefined, 
     params.push(`error=${quote(error.code)}`, `error_description=${quote(error.description)}`);
   }
   if (error.scope !== undefined) params.push(`scope=${quote(error.scope)}`);
+  if (error.resourceMetadata !== undefined) params.push(`resource_metadata=${quote(error.resourceMetadata)}`);
   if (error.scheme === 'DPoP' && dpopAlgorithms !== undefined) params.push(`algs=${quote(dpopAlgorithms)}`);
   return params.length === 0 ? error.scheme : `${error.scheme} ${params.join(', ')}`;
+}
+
+/** A complete HTTP answer, framework-neutral: what every adapter sends. */
+export interface HttpAnswer {
+  readonly status: number;
+  /** Header names in lower case. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** Response body (empty for 204). */
+  readonly body: string;
+}
+
+/**
+ * The response for a refused request: the error's status, `WWW-Authenticate`, `Cache-Control:
+ * no-store` and the RFC 6750 JSON body. Anything that is not a {@link ResourceServerError} is
+ * answered as `invalid_token` (fail closed); the adapters never let such an error through.
+ */
+export function errorAnswer(error: unknown): HttpAnswer {
+  const failure =
+    error instanceof ResourceServerError
+      ? error
+      : new ResourceServerError('invalid_token', 'access token could not be verified', { cause: error });
+  return {
+    status: failure.status,
+    headers: {
+      'www-authenticate': failure.wwwAuthenticate,
+      'cache-control': 'no-store',
+      'content-type': 'application/json; charset=utf-8',
+    },
+    body: JSON.stringify(failure.toJSON()),
+  };
 }

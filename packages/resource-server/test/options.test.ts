@@ -1,4 +1,4 @@
-import { createResourceServer, ResourceServerConfigError, type ResourceServerOptions } from '../../../src/resource-server/index.ts';
+import { createResourceServer, ResourceServerConfigError, type ResourceServerOptions } from '../src/index.ts';
 
 const base = { issuer: 'https://auth.example.com', audience: 'https://api.example.com' } as const;
 
@@ -76,9 +76,18 @@ test('HS* and none are refused with an explicit message', () => {
   expect(optionError({ ...base, algorithms: ['HS256'] }).message).toMatch(/HS256.*asymmetric/);
 });
 
-test('requireScopes validates scope names once, at setup', () => {
+test('the adapters validate scope names once, at setup', async () => {
   const rs = createResourceServer(base);
-  expect(() => rs.requireScopes('api:read', '')).toThrow(TypeError);
-  expect(() => rs.requireScopes('api:read api:write')).toThrow(/without spaces/);
-  expect(typeof rs.requireScopes('api:read')).toBe('function');
+  const adapters = [
+    (await import('../src/adapters/koa.ts')).requireAuth,
+    (await import('../src/adapters/express.ts')).requireAuth,
+    (await import('../src/adapters/fastify.ts')).requireAuth,
+  ];
+  for (const requireAuth of adapters) {
+    expect(() => requireAuth(rs, 'api:read', '')).toThrow(TypeError);
+    expect(() => requireAuth(rs, 'api:read api:write')).toThrow(/without spaces/);
+    expect(typeof requireAuth(rs, 'api:read')).toBe('function');
+  }
+  const { authenticate } = await import('../src/adapters/node.ts');
+  await expect(authenticate(rs, {} as never, {} as never, 'a b')).rejects.toThrow(/without spaces/);
 });

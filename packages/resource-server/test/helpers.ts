@@ -5,9 +5,12 @@ import { createHash, randomUUID } from 'node:crypto';
 import Koa from 'koa';
 import { Router } from '@koa/router';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type CryptoKey, type JWK, type JWTPayload } from 'jose';
-import { createResourceServer, type ResourceServer, type ResourceServerOptions } from '../../../src/resource-server/index.ts';
+import { requireAuth } from '../src/adapters/koa.ts';
+import { createResourceServer, type ResourceServer, type ResourceServerOptions } from '../src/index.ts';
 
 export const AUDIENCE = 'https://api.example.com';
+/** RFC 9728 document URL derived from AUDIENCE, named in every challenge. */
+export const METADATA_URL = 'https://api.example.com/.well-known/oauth-protected-resource';
 
 export interface TestServer {
   readonly url: string;
@@ -188,10 +191,10 @@ export async function startApi(options: ResourceServerOptions, settings: TestApi
   const reply: Koa.Middleware = (ctx) => {
     ctx.body = { auth: ctx.state.auth as unknown };
   };
-  router.get('/protected', rs.requireScopes('api:read'), reply);
-  router.post('/protected', rs.requireScopes('api:read'), reply);
-  router.get('/admin', rs.requireScopes('api:read', 'api:admin'), reply);
-  router.get('/any', rs.requireScopes(), reply);
+  router.get('/protected', requireAuth(rs, 'api:read'), reply);
+  router.post('/protected', requireAuth(rs, 'api:read'), reply);
+  router.get('/admin', requireAuth(rs, 'api:read', 'api:admin'), reply);
+  router.get('/any', requireAuth(rs), reply);
   const app = new Koa({ proxy: settings.proxy === true });
   app.use(router.routes());
   const server = await listen(app.callback());

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { errors } from 'jose';
-import { ResourceServerError } from '../../../src/resource-server/index.ts';
+import { ResourceServerError } from '../src/index.ts';
 import {
   AUDIENCE,
   b64u,
@@ -32,7 +32,8 @@ afterAll(async () => {
   await issuer.close();
 });
 
-const INVALID_TOKEN_CHALLENGE = /^Bearer realm="https:\/\/api\.example\.com", error="invalid_token", error_description="[^"]+"$/;
+const INVALID_TOKEN_CHALLENGE =
+  /^Bearer realm="https:\/\/api\.example\.com", error="invalid_token", error_description="[^"]+"(?:, scope="api:read")?, resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource"$/;
 
 async function expectInvalidToken(token: string, description: RegExp): Promise<void> {
   const res = await api.request('/protected', bearer(token));
@@ -198,7 +199,7 @@ describe('rejected JWT access tokens', () => {
     expect(res.status).toBe(403);
     expect(res.body.error).toBe('insufficient_scope');
     expect(res.wwwAuthenticate).toMatch(
-      /^Bearer realm="https:\/\/api\.example\.com", error="insufficient_scope", error_description="[^"]+", scope="api:read"$/,
+      /^Bearer realm="https:\/\/api\.example\.com", error="insufficient_scope", error_description="[^"]+", scope="api:read", resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource"$/,
     );
 
     const partial = await signAccessToken(es, issuer.url, { claims: { scope: 'api:read' } });

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import { createResourceServer } from '../../../src/resource-server/index.ts';
+import { createResourceServer } from '../src/index.ts';
 import {
   AUDIENCE,
   bearer,
@@ -68,7 +68,7 @@ function dpopRequest(token: string, proof: string | undefined, method = 'GET'): 
 }
 
 const DPOP_CHALLENGE =
-  /^DPoP realm="https:\/\/api\.example\.com", error="(invalid_dpop_proof|invalid_token)", error_description="[^"]+", algs="[^"]*ES256[^"]*"$/;
+  /^DPoP realm="https:\/\/api\.example\.com", error="(invalid_dpop_proof|invalid_token)", error_description="[^"]+"(?:, scope="api:read")?, resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource", algs="[^"]*ES256[^"]*"$/;
 
 async function expectProofRejected(init: RequestInit, description: RegExp, path = '/protected'): Promise<void> {
   await expectProofRejectedBy(api, init, description, path);
@@ -206,7 +206,7 @@ test('insufficient scope on a bound token uses the DPoP challenge', async () => 
   expect(res.status).toBe(403);
   expect(res.body.error).toBe('insufficient_scope');
   expect(res.wwwAuthenticate).toMatch(
-    /^DPoP realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="api:read", algs="[^"]+"$/,
+    /^DPoP realm="[^"]+", error="insufficient_scope", error_description="[^"]+", scope="api:read", resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource", algs="[^"]+"$/,
   );
 });
 

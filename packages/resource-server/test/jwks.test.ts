@@ -99,7 +99,9 @@ test('a foreign key reusing a known kid fails signature verification (no refetch
   const res = await rs.request('/protected', bearer(await signAccessToken(impostor, issuer.url)));
   expect(res.status).toBe(401);
   expect(res.body).toEqual({ error: 'invalid_token', error_description: 'signature verification failed' });
-  expect(res.wwwAuthenticate).toMatch(/^Bearer realm="[^"]+", error="invalid_token", error_description="signature verification failed"$/);
+  expect(res.wwwAuthenticate).toMatch(
+    /^Bearer realm="[^"]+", error="invalid_token", error_description="signature verification failed", scope="api:read", resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource"$/,
+  );
   expect(issuer.jwksRequests).toBe(1);
 });
 

@@ -4,6 +4,7 @@
  * option is looked at twice on the request path.
  */
 import { Buffer } from 'node:buffer';
+import { MemoryReplayStore, type ReplayStore } from './replay-store.ts';
 
 /** Token introspection (RFC 7662) settings, used for opaque access tokens. */
 export interface IntrospectionOptions {
@@ -15,6 +16,36 @@ export interface IntrospectionOptions {
   readonly clientSecret: string;
   /** Upper bound on how long an active introspection result is cached (seconds, default 60, 0 disables). */
   readonly cacheMaxSeconds?: number;
+}
+
+/**
+ * RFC 9728 protected resource metadata: the document {@link ResourceServer.metadataAnswer} (and
+ * every adapter's `protectedResourceMetadata()`) serves, and whose URL every challenge names.
+ */
+export interface ResourceMetadataOptions {
+  /**
+   * The resource identifier (`resource`), an http(s) URL without query or fragment; default: the
+   * (first) audience. Must be one of `audience`: MCP clients ask for tokens with it (RFC 8707).
+   * The document's URL is derived from it: `https://mcp.example.com/mcp` ->
+   * `https://mcp.example.com/.well-known/oauth-protected-resource/mcp`.
+   */
+  readonly resource?: string;
+  /** `authorization_servers`: issuer identifiers; default `[issuer]`. */
+  readonly authorizationServers?: readonly string[];
+  /** `scopes_supported`: the scopes a client may ask for (MCP clients ask for all of them when a challenge names none). */
+  readonly scopesSupported?: readonly string[];
+  /** `resource_name`: human-readable name of the API. */
+  readonly resourceName?: string;
+  /** `resource_documentation`: URL of the API's documentation for developers. */
+  readonly resourceDocumentation?: string;
+  /**
+   * When the resource identifier has a path, also serve the document at the root
+   * (`/.well-known/oauth-protected-resource`), where MCP clients look second; default true.
+   * Turn it off when several resources share the host.
+   */
+  readonly serveAtRoot?: boolean;
+  /** `Cache-Control: max-age` of the document, seconds; default 3600. */
+  readonly cacheMaxAgeSeconds?: number;
 }
 
 /** Options of {@link createResourceServer}. Only `issuer` and `audience` are required. */
@@ -47,10 +78,23 @@ export interface ResourceServerOptions {
    */
   readonly publicUrl?: string;
   /**
-   * Most DPoP proofs remembered for replay detection; default 100 000. When full of
-   * proofs still inside their window, new proofs are refused until old ones expire.
+   * Most DPoP proofs remembered for replay detection by the default in-memory store; default
+   * 100 000. When full of proofs still inside their window, new proofs are refused until old
+   * ones expire. Not with `dpopReplayStore`.
    */
   readonly dpopReplayCacheSize?: number;
+  /**
+   * Where accepted DPoP proofs are remembered (replay detection); default a per-process
+   * {@link MemoryReplayStore}. Behind several instances pass one they share, e.g.
+   * `createRedisReplayStore(redis)`, so a proof accepted by one is refused by the others.
+   */
+  readonly dpopReplayStore?: ReplayStore;
+  /**
+   * RFC 9728 protected resource metadata, served by `protectedResourceMetadata()` and named
+   * (`resource_metadata`) in every 401 / 403 challenge. On by default when the resource
+   * identifier (the first audience) is an http(s) URL; `false` turns it off.
+   */
+  readonly resourceMetadata?: ResourceMetadataOptions | false;
   /** `realm` of `WWW-Authenticate` challenges; default: the (first) audience. */
   readonly realm?: string;
   /** Timeout of JWKS and introspection HTTP requests, milliseconds; default 5000. */
@@ -105,10 +149,26 @@ export interface ResolvedOptions {
   readonly dpopMaxAge: number;
   /** Origin plus path prefix without trailing slash; undefined: DPoP-bound tokens are refused. */
   readonly publicUrl: string | undefined;
-  readonly dpopReplayCacheSize: number;
+  /** Undefined when `publicUrl` is not set. */
+  readonly dpopReplayStore: ReplayStore | undefined;
   readonly realm: string;
+  /** Undefined: no metadata, no `resource_metadata` in challenges. */
+  readonly resourceMetadata: ResolvedResourceMetadata | undefined;
   readonly httpTimeoutMs: number;
   readonly fetch: typeof fetch;
+}
+
+export interface ResolvedResourceMetadata {
+  readonly resource: string;
+  /** Absolute URL of the document (RFC 9728 §3.1). */
+  readonly url: string;
+  /** Request paths answered with the document: the URL's path, and the root one when enabled. */
+  readonly paths: readonly string[];
+  readonly authorizationServers: readonly string[];
+  readonly scopesSupported: readonly string[] | undefined;
+  readonly resourceName: string | undefined;
+  readonly resourceDocumentation: string | undefined;
+  readonly cacheMaxAgeSeconds: number;
 }
 
 export interface ResolvedIntrospection {
@@ -131,12 +191,30 @@ const TOP_LEVEL_KEYS: ReadonlySet<string> = new Set([
   'dpopMaxAgeSeconds',
   'publicUrl',
   'dpopReplayCacheSize',
+  'dpopReplayStore',
+  'resourceMetadata',
   'realm',
   'httpTimeoutMs',
   'fetch',
 ]);
 /** Options that only matter for DPoP: setting one without `publicUrl` is a configuration mistake. */
-const DPOP_KEYS: readonly (keyof ResourceServerOptions)[] = ['dpopAlgorithms', 'dpopMaxAgeSeconds', 'dpopReplayCacheSize'];
+const DPOP_KEYS: readonly (keyof ResourceServerOptions)[] = [
+  'dpopAlgorithms',
+  'dpopMaxAgeSeconds',
+  'dpopReplayCacheSize',
+  'dpopReplayStore',
+];
+const METADATA_KEYS: ReadonlySet<string> = new Set([
+  'resource',
+  'authorizationServers',
+  'scopesSupported',
+  'resourceName',
+  'resourceDocumentation',
+  'serveAtRoot',
+  'cacheMaxAgeSeconds',
+]);
+/** RFC 9728 §3: the well-known URI suffix. */
+export const WELL_KNOWN_PATH = '/.well-known/oauth-protected-resource';
 const INTROSPECTION_KEYS: ReadonlySet<string> = new Set(['endpoint', 'clientId', 'clientSecret', 'cacheMaxSeconds']);
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -247,6 +325,100 @@ function resolvePublicUrl(options: ResourceServerOptions): string | undefined {
   return `${url.origin}${url.pathname.replace(/\/+$/, '')}`;
 }
 
+function replayStoreOf(options: ResourceServerOptions, publicUrl: string | undefined): ReplayStore | undefined {
+  if (publicUrl === undefined) return undefined;
+  const store: unknown = options.dpopReplayStore;
+  const maxEntries = positiveInteger('dpopReplayCacheSize', options.dpopReplayCacheSize, 100_000);
+  if (store === undefined) return new MemoryReplayStore({ maxEntries });
+  if (options.dpopReplayCacheSize !== undefined) {
+    throw new ResourceServerConfigError('dpopReplayCacheSize', 'applies to the default in-memory store only: not with dpopReplayStore');
+  }
+  if (!isRecord(store) || typeof store.recordOnce !== 'function') {
+    throw new ResourceServerConfigError('dpopReplayStore', 'must be an object with a recordOnce(key, ttlMs) method');
+  }
+  return store as unknown as ReplayStore;
+}
+
+function stringList(name: string, value: unknown): readonly string[] {
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string' && item !== '' && !item.includes(' '))) {
+    throw new ResourceServerConfigError(name, 'must be an array of non-empty strings without spaces');
+  }
+  return Object.freeze([...new Set(value as string[])]);
+}
+
+/** RFC 9728 §3.1: the well-known suffix goes between the host and the path (a lone "/" path is dropped). */
+export function resourceMetadataUrl(resource: string): string {
+  const url = new URL(resource);
+  const path = url.pathname === '/' ? '' : url.pathname;
+  return `${url.origin}${WELL_KNOWN_PATH}${path}`;
+}
+
+function resolveResourceMetadata(value: unknown, issuer: string, audiences: readonly string[]): ResolvedResourceMetadata | undefined {
+  if (value === false) return undefined;
+  const explicit = value !== undefined;
+  let settings: Record<string, unknown> = {};
+  if (explicit) {
+    if (!isRecord(value)) throw new ResourceServerConfigError('resourceMetadata', 'must be an object or false');
+    settings = value;
+  }
+  rejectUnknownKeys(settings, METADATA_KEYS, 'resourceMetadata.');
+
+  const resource: unknown = settings.resource ?? audiences[0];
+  if (settings.resource === undefined && !explicit) {
+    // On by default only when the audience is a URL the document can be derived from.
+    try {
+      const url = new URL(resource as string);
+      if (
+        (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+        url.search !== '' ||
+        url.hash !== '' ||
+        (resource as string).includes('#')
+      )
+        return undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  const name = settings.resource === undefined ? 'resourceMetadata.resource (default: audience)' : 'resourceMetadata.resource';
+  const identifier = httpUrl(name, resource);
+  if (identifier.includes('?')) throw new ResourceServerConfigError(name, 'must not contain a query (RFC 9728 §1.2)');
+  if (!audiences.includes(identifier)) throw new ResourceServerConfigError(name, 'must be one of audience');
+
+  const authorizationServers =
+    settings.authorizationServers === undefined
+      ? Object.freeze([issuer])
+      : stringList('resourceMetadata.authorizationServers', settings.authorizationServers).map((server, index) =>
+          httpUrl(`resourceMetadata.authorizationServers[${index}]`, server),
+        );
+  if (authorizationServers.length === 0) throw new ResourceServerConfigError('resourceMetadata.authorizationServers', 'must not be empty');
+  const scopesSupported =
+    settings.scopesSupported === undefined ? undefined : stringList('resourceMetadata.scopesSupported', settings.scopesSupported);
+  const resourceName =
+    settings.resourceName === undefined ? undefined : nonEmptyString('resourceMetadata.resourceName', settings.resourceName);
+  const resourceDocumentation =
+    settings.resourceDocumentation === undefined
+      ? undefined
+      : httpUrl('resourceMetadata.resourceDocumentation', settings.resourceDocumentation);
+  if (settings.serveAtRoot !== undefined && typeof settings.serveAtRoot !== 'boolean') {
+    throw new ResourceServerConfigError('resourceMetadata.serveAtRoot', 'must be a boolean');
+  }
+  const cacheMaxAgeSeconds = seconds('resourceMetadata.cacheMaxAgeSeconds', settings.cacheMaxAgeSeconds, 3600);
+
+  const url = resourceMetadataUrl(identifier);
+  const path = new URL(url).pathname;
+  const paths = settings.serveAtRoot !== false && path !== WELL_KNOWN_PATH ? [path, WELL_KNOWN_PATH] : [path];
+  return Object.freeze({
+    resource: identifier,
+    url,
+    paths: Object.freeze(paths),
+    authorizationServers: Object.freeze([...authorizationServers]),
+    scopesSupported,
+    resourceName,
+    resourceDocumentation,
+    cacheMaxAgeSeconds: Math.floor(cacheMaxAgeSeconds),
+  });
+}
+
 /**
  * Validates `options` once and returns the resolved form.
  * @throws {ResourceServerConfigError} naming the first invalid option.
@@ -262,6 +434,8 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
   const httpTimeoutMs = seconds('httpTimeoutMs', options.httpTimeoutMs, 5000);
   if (httpTimeoutMs === 0) throw new ResourceServerConfigError('httpTimeoutMs', 'must be greater than 0');
   const realm = options.realm === undefined ? (audiences[0] ?? '') : nonEmptyString('realm', options.realm);
+  const dpopAlgorithms = algorithmList('dpopAlgorithms', options.dpopAlgorithms, DEFAULT_DPOP_ALGORITHMS);
+  const publicUrl = resolvePublicUrl(options);
 
   return Object.freeze({
     issuer,
@@ -272,11 +446,12 @@ export function resolveOptions(options: ResourceServerOptions): ResolvedOptions 
     jwksCooldownMs: seconds('jwksCooldownSeconds', options.jwksCooldownSeconds, 30) * 1000,
     jwtCacheMaxMs: seconds('jwtCacheMaxSeconds', options.jwtCacheMaxSeconds, 60) * 1000,
     introspection: resolveIntrospection(options.introspection),
-    dpopAlgorithms: algorithmList('dpopAlgorithms', options.dpopAlgorithms, DEFAULT_DPOP_ALGORITHMS),
+    dpopAlgorithms,
     dpopMaxAge: seconds('dpopMaxAgeSeconds', options.dpopMaxAgeSeconds, 60),
-    publicUrl: resolvePublicUrl(options),
-    dpopReplayCacheSize: positiveInteger('dpopReplayCacheSize', options.dpopReplayCacheSize, 100_000),
+    publicUrl,
+    dpopReplayStore: replayStoreOf(options, publicUrl),
     realm,
+    resourceMetadata: resolveResourceMetadata(options.resourceMetadata, issuer, audiences),
     // AbortSignal.timeout() takes whole milliseconds only.
     httpTimeoutMs: Math.ceil(httpTimeoutMs),
     fetch: fetchImpl as typeof fetch,

@@ -1,4 +1,4 @@
-import { buildAuthInfo } from '../../../src/resource-server/auth-info.ts';
+import { buildAuthInfo } from '../src/auth-info.ts';
 
 describe('subjectType tells user tokens from machine tokens', () => {
   test('a user token: sub is an account id, not the client id', () => {

@@ -72,7 +72,9 @@ async function expectRejected(token: string, description: RegExp, target: TestAp
   expect(res.status).toBe(401);
   expect(res.body.error).toBe('invalid_token');
   expect(res.body.error_description).toMatch(description);
-  expect(res.wwwAuthenticate).toMatch(/^Bearer realm="https:\/\/api\.example\.com", error="invalid_token", error_description="[^"]+"$/);
+  expect(res.wwwAuthenticate).toMatch(
+    /^Bearer realm="https:\/\/api\.example\.com", error="invalid_token", error_description="[^"]+", scope="api:read", resource_metadata="https:\/\/api\.example\.com\/\.well-known\/oauth-protected-resource"$/,
+  );
   expect(JSON.stringify(res.body) + (res.wwwAuthenticate ?? '')).not.toContain(token);
 }
 
