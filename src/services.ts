@@ -41,6 +41,9 @@ import { auditProviderEvents } from './audit/provider-events.ts';
 import { auditDeviceFlowEvents } from './audit/device-flow-audit.ts';
 import { resourceOperations, type ResourceOperations } from './management/resource-operations.ts';
 import { userOperations, type UserOperations } from './management/user-operations.ts';
+import { metadataDocumentClientOperations, type MetadataDocumentClientOperations } from './management/metadata-document-client-operations.ts';
+import { openMetadataDocuments } from './cimd/metadata-document-support.ts';
+import { caTrustingAgents, trustedCertificates } from './oidc/outbound-agents.ts';
 import { createMetrics, type Metrics } from './observability/metrics.ts';
 import { countIssuedTokens } from './observability/provider-metrics.ts';
 import { productManifest } from './version.ts';
@@ -59,6 +62,8 @@ export interface Management {
   readonly resources: ResourceOperations;
   readonly keys: KeyOperations;
   readonly registration: RegistrationOperations;
+  /** Clients by client ID metadata document: which were used, and blocking one. */
+  readonly metadataDocumentClients: MetadataDocumentClientOperations;
 }
 
 /** Everything the server and the CLI share, opened once and closed together. */
@@ -175,6 +180,20 @@ export async function openServices(config: Config, logger: Logger, options: Open
     // A new provider is built with every new key set (src/keys/provider-handle.ts).
     const metrics = await createMetrics();
     const audit = new AuditLog(db.prisma, logger, { retentionDays: config.auditRetentionDays });
+    const outboundCa = config.outboundCa?.certificates;
+    const outboundAgents = outboundCa ? caTrustingAgents(outboundCa) : undefined;
+    if (outboundCa && !outboundAgents) logger.warn('OUTBOUND_CA_FILE: the pools of Node\'s fetch cannot be reached here, so only client ID metadata documents trust it');
+    const metadataDocuments = openMetadataDocuments({
+      settings: config.clientIdMetadataDocuments,
+      trusted: outboundCa ? trustedCertificates(outboundCa) : undefined,
+      redis: store.redis,
+      keyPrefix: store.keyPrefix,
+      prisma: db.prisma,
+      changes,
+      cacheTtlSeconds: ttlSeconds,
+      audit,
+      logger,
+    });
     const keys = await openSigningKeys({ config, db, sealer, changes, resources, logger }, (signingKeys) => {
       const provider = createProvider({
         config,
@@ -188,6 +207,8 @@ export async function openServices(config: Config, logger: Logger, options: Open
         pairwiseSalt,
         views,
         logger,
+        outboundAgents,
+        metadataDocuments: metadataDocuments.support,
       });
       countIssuedTokens(provider, metrics);
       auditProviderEvents(provider, audit);
@@ -239,6 +260,7 @@ export async function openServices(config: Config, logger: Logger, options: Open
       resources: resourceOperations(resources, audit),
       keys: keyOperations(keys.service, audit),
       registration: registrationOperations(() => keys.provider.current, audit, { mode: config.registration.mode }),
+      metadataDocumentClients: metadataDocumentClientOperations(metadataDocuments.clients, audit, { revoker: store, documents: metadataDocuments.documents }),
     };
 
     const passkeys = new PasskeyService({

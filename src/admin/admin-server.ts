@@ -9,6 +9,7 @@ import { clientRoutes } from './routes/client-routes.ts';
 import { keyRoutes } from './routes/key-routes.ts';
 import { registrationRoutes } from './routes/registration-routes.ts';
 import { resourceRoutes } from './routes/resource-routes.ts';
+import { metadataDocumentClientRoutes } from './routes/metadata-document-client-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 
 export type RunningAdminServer = RunningServer;
@@ -18,6 +19,7 @@ export function adminRoutes(services: Services): AdminRoute[] {
   const { management } = services;
   return [
     ...clientRoutes(management.clients),
+    ...metadataDocumentClientRoutes(management.metadataDocumentClients),
     ...userRoutes(management.users),
     ...resourceRoutes(management.resources),
     ...keyRoutes(management.keys),

@@ -2,6 +2,8 @@ import { resolve } from 'node:path';
 import { PRIVATE_RANGES, parseProxyList } from '../http/proxy-trust.ts';
 import type { SelfServiceRates } from '../self-service/self-service-limits.ts';
 import { environmentSchema } from './schema.ts';
+import { hostList, outboundCa } from './outbound-settings.ts';
+import { ANY_DOMAIN, parseDomainPolicy, type DomainPolicy } from '../cimd/domain-policy.ts';
 
 /** FAPI 2.0 Security Profile §5.3.2.1: authorization codes live at most 60 seconds. */
 const FAPI2_LONGEST_CODE_TTL = 60;
@@ -28,6 +30,16 @@ export interface Config {
   readonly trustProxy: readonly string[];
   /** Hosts (`host` or `host:port`) that outbound requests may reach on private or loopback addresses. */
   readonly outboundAllowHosts: readonly string[];
+  /** OUTBOUND_CA_FILE: certificates trusted for outgoing https besides the default CAs. */
+  readonly outboundCa: { readonly file: string; readonly certificates: readonly string[] } | undefined;
+  /** OAuth Client ID Metadata Documents (src/cimd/): an https URL as client_id, its document fetched. */
+  readonly clientIdMetadataDocuments: {
+    readonly enabled: boolean;
+    /** Document hosts (`host` or `host:port`) that may be on private or loopback addresses. */
+    readonly allowHosts: readonly string[];
+    readonly domains: DomainPolicy;
+    readonly fetchesPerHostPerMinute: number;
+  };
   readonly migrateOnStart: boolean;
   readonly logLevel: string;
   readonly ttl: {
@@ -143,6 +155,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   }
 
   const trustProxy = trustedProxies(env.TRUST_PROXY, env.NODE_ENV === 'production', problems);
+  const caBundle = outboundCa(env.OUTBOUND_CA_FILE, problems);
+  const metadataDocumentHosts = hostList('CLIENT_ID_METADATA_DOCUMENT_ALLOW_HOSTS', env.CLIENT_ID_METADATA_DOCUMENT_ALLOW_HOSTS, problems);
+  const domains = parseDomainPolicy(env.CLIENT_ID_METADATA_DOCUMENT_DOMAINS);
+  if ('problems' in domains) problems.push(...domains.problems.map((problem) => `CLIENT_ID_METADATA_DOCUMENT_DOMAINS: ${problem}`));
   if (env.KEY_ENCRYPTION_KEY !== undefined && env.KEY_ENCRYPTION_KEY.length < MIN_KEY_ENCRYPTION_KEY_LENGTH) {
     problems.push(`KEY_ENCRYPTION_KEY: must be at least ${MIN_KEY_ENCRYPTION_KEY_LENGTH} characters (for example 32 random bytes, base64url)`);
   }
@@ -182,6 +198,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     cookieKeys,
     trustProxy,
     outboundAllowHosts: env.OUTBOUND_ALLOW_HOSTS.split(',').map((host) => host.trim()).filter(Boolean),
+    outboundCa: caBundle,
+    clientIdMetadataDocuments: {
+      enabled: env.CLIENT_ID_METADATA_DOCUMENTS === 'on',
+      allowHosts: metadataDocumentHosts,
+      domains: 'policy' in domains ? domains.policy : ANY_DOMAIN,
+      fetchesPerHostPerMinute: env.CLIENT_ID_METADATA_DOCUMENT_RATE_LIMIT,
+    },
     migrateOnStart: env.MIGRATE_ON_START,
     logLevel: env.LOG_LEVEL,
     ttl: {

@@ -40,6 +40,16 @@ export const environmentSchema = z.object({
   TRUST_PROXY: z.string().default('false'),
   // host or host:port, comma-separated: outbound requests (back-channel logout, jwks_uri) that may reach private addresses.
   OUTBOUND_ALLOW_HOSTS: z.string().default(''),
+  // A PEM bundle trusted for outgoing https on top of the default CAs (an intranet's own CA).
+  OUTBOUND_CA_FILE: z.string().min(1).optional(),
+  // OAuth Client ID Metadata Documents: an https URL as client_id, fetched (src/cimd/).
+  CLIENT_ID_METADATA_DOCUMENTS: z.enum(['on', 'off']).default('on'),
+  // host or host:port, comma-separated: document hosts that may be on private or loopback addresses.
+  CLIENT_ID_METADATA_DOCUMENT_ALLOW_HOSTS: z.string().default(''),
+  // any, or host names, *.domains and !denied ones, comma-separated (src/cimd/domain-policy.ts).
+  CLIENT_ID_METADATA_DOCUMENT_DOMAINS: z.string().default('any'),
+  // Document fetches per host per minute, shared through Redis.
+  CLIENT_ID_METADATA_DOCUMENT_RATE_LIMIT: z.coerce.number().int().min(1).max(10_000).default(30),
   MIGRATE_ON_START: flag(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // Unset: readable lines on a terminal in development, JSON otherwise (src/observability/log-format.ts).

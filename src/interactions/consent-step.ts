@@ -4,6 +4,7 @@ import { describeScope } from './scope-wording.ts';
 import { issueCsrfToken } from './csrf.ts';
 import { clientNameOf, consentPromptOf, finishInteraction, interactionOf, type Interaction, type InteractionDependencies } from './interaction-state.ts';
 import { pageText } from '../pages/page-text.ts';
+import { metadataDocumentOriginOf } from './metadata-document-origin.ts';
 
 const hostOf = (identifier: string): string => (URL.canParse(identifier) ? new URL(identifier).host || identifier : identifier);
 
@@ -31,6 +32,7 @@ export async function showConsent(deps: InteractionDependencies, ctx: Context, i
     scopes: prompt.missingOIDCScope.map((scope) => ({ scope, description: describeScope(scope) })),
     claims: prompt.missingOIDCClaims.filter((claim) => claim !== 'sub'),
     resources,
+    metadataDocument: await metadataDocumentOriginOf(deps, interaction),
   });
 }
 

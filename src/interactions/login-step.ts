@@ -9,7 +9,7 @@ import { PAGE_CSP_WITH_OWN_SCRIPTS } from '../pages/page-policy.ts';
 import { passkeyScripts } from '../passkeys/assets.ts';
 import { askForSecondFactor, showSecondFactorNeeded } from './second-factor-step.ts';
 import { signInResult } from './sign-in-result.ts';
-import { asksForMultiFactor } from '../mfa/multi-factor-request.ts';
+import { asksForMultiFactor, requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import { pageText, type Wording } from '../pages/page-text.ts';
 
 const INVALID_CREDENTIALS = pageText('login.error.invalid_credentials');
@@ -82,9 +82,9 @@ export function submitLogin(deps: InteractionDependencies): Middleware {
       });
     }
     if (await deps.totp.isEnrolled(account.id)) return askForSecondFactor(deps, ctx, interaction, account.id);
-    if (asksForMultiFactor(interaction.params.acr_values)) return showSecondFactorNeeded(deps, ctx, interaction, account.id);
+    if (asksForMultiFactor(requestedAcrValues(interaction.params))) return showSecondFactorNeeded(deps, ctx, interaction, account.id);
     deps.logger.info({ event: 'login.success', sub: account.id, client }, 'login succeeded');
     deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId: account.id });
-    return finishInteraction(deps, ctx, signInResult(account.id, ['pwd'], interaction.params.acr_values));
+    return finishInteraction(deps, ctx, signInResult(account.id, ['pwd'], requestedAcrValues(interaction.params)));
   };
 }

@@ -1,3 +1,4 @@
+import { requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import type { Context, Middleware } from 'koa';
 import type { LoginRefusal } from './login-throttle.ts';
 import { issueCsrfToken } from './csrf.ts';
@@ -123,6 +124,6 @@ export function submitSecondFactor(deps: InteractionDependencies): Middleware {
     if (!account || account.disabled) return backToSignIn(ctx, interaction);
     deps.logger.info({ event: 'login.success', sub: accountId, client, second_factor: outcome.accepted }, 'login succeeded');
     deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId });
-    return finishInteraction(deps, ctx, signInResult(accountId, ['pwd', 'otp'], interaction.params.acr_values));
+    return finishInteraction(deps, ctx, signInResult(accountId, ['pwd', 'otp'], requestedAcrValues(interaction.params)));
   };
 }

@@ -1,3 +1,4 @@
+import { requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import type { Context, Middleware } from 'koa';
 import { languageWishesOf } from '../pages/language.ts';
 import { PasswordRejectedError } from '../accounts/password-policy.ts';
@@ -101,7 +102,7 @@ export function submitSignup(deps: InteractionDependencies): Middleware {
 
 /** The result that signs the new account in; a `prompt=create` request also learns its prompt was answered. */
 const signedUpResult = (interaction: Interaction, accountId: string) => ({
-  ...signInResult(accountId, ['pwd'], interaction.params.acr_values),
+  ...signInResult(accountId, ['pwd'], requestedAcrValues(interaction.params)),
   ...(interaction.prompt.name === 'create' ? { create: { accountId } } : {}),
 });
 

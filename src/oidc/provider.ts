@@ -32,6 +32,11 @@ import { createIntrospectionPolicy, revocationAllowed } from './token-policies.t
 import { createInteractionPolicy, promptValuesOf } from './interaction-policy.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { useDeviceFlowGuard } from './device-flow-guard.ts';
+import type { OutboundAgents } from './outbound-agents.ts';
+import { clientIdMetadataDocumentFeature, metadataDocumentResponse, type MetadataDocumentSupport } from '../cimd/provider-feature.ts';
+import { MAX_DOCUMENT_BYTES } from '../cimd/document-fetch.ts';
+import { REQUEST_URIS, requestUrisProblem } from './request-uris.ts';
+import { useRequestUriByReference } from './request-by-reference.ts';
 
 export interface ProviderDependencies {
   readonly config: Config;
@@ -46,7 +51,13 @@ export interface ProviderDependencies {
   readonly pairwiseSalt: string;
   readonly views: Views;
   readonly logger: Logger;
+  /** Pools of outgoing requests that trust OUTBOUND_CA_FILE, one set per process; undefined: oidc-provider's own. */
+  readonly outboundAgents: OutboundAgents | undefined;
+  /** Client ID metadata documents (src/cimd/); undefined when CLIENT_ID_METADATA_DOCUMENTS is off. */
+  readonly metadataDocuments: MetadataDocumentSupport | undefined;
 }
+
+const ASYMMETRIC_ALGS = ['RS256', 'PS256', 'ES256', 'Ed25519', 'EdDSA'] as const;
 
 /** oidc-provider configured for Portcullis: code + PKCE only, rotation everywhere, nothing implicit. */
 export function buildConfiguration(deps: ProviderDependencies): Configuration {
@@ -69,6 +80,8 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       short: { signed: true, httpOnly: true, sameSite: 'lax', secure: secureCookies },
       names: providerCookieNames(secureCookies),
     },
+    // Client secrets are stored only as hashes, so nothing signed with one (HS*) could be verified.
+    enabledJWA: { clientAuthSigningAlgValues: [...ASYMMETRIC_ALGS], requestObjectSigningAlgValues: [...ASYMMETRIC_ALGS] },
     responseTypes: ['code'],
     pkce: { required: pkceRequired({ fapi2 }) },
     allowOmittingSingleRegisteredRedirectUri: false,
@@ -83,7 +96,13 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     issueRefreshToken: async (_ctx, client, code) =>
       client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
     conformIdTokenClaims: true,
-    fetch: outboundFetch(config.outboundAllowHosts),
+    fetch: outboundFetch({
+      allowHosts: config.outboundAllowHosts,
+      agents: deps.outboundAgents,
+      metadataDocument: deps.metadataDocuments ? (url) => metadataDocumentResponse(deps.metadataDocuments!.documents, url) : undefined,
+    }),
+    // A document reaches the provider re-serialized from the shared cache; its own fetch counted MAX_DOCUMENT_BYTES on the wire.
+    fetchResponseBodyLimits: { 'client_id metadata document': 2 * MAX_DOCUMENT_BYTES },
     subjectTypes: ['public', 'pairwise'],
     pairwiseIdentifier: pairwiseIdentifier(deps.pairwiseSalt),
     formats: { customizers: { jwt: bindJwtToGrant } },
@@ -91,14 +110,19 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     // (Hydra's name) lists the APIs the client may get tokens for; `introspection_audiences` the
     // APIs whose tokens this confidential client may introspect, as an API accepting opaque tokens does.
     // `access_token_ttl`, `refresh_token_ttl`, `id_token_ttl`: the client's own lifetimes, in seconds,
-    // never longer than the server's (or its API's) own.
+    // never longer than the server's (or its API's) own. `request_uris` is standard, but unknown to oidc-provider 9.
     extraClientMetadata: {
-      properties: ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, REQUIRE_PKCE, ...CLIENT_LIFETIMES],
+      properties: ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, REQUIRE_PKCE, REQUEST_URIS, ...CLIENT_LIFETIMES],
       validator(ctx, key, value, metadata) {
         // Runs once per property on every validation; once is enough for the whole-client check.
         if (key === 'audience') checkDynamicRegistration(ctx, metadata, { mode: config.registration.mode, production: config.env === 'production' });
         if (key === REQUIRE_PKCE) {
           const problem = requirePkceProblem(metadata, { fapi2 });
+          if (problem) throw new errors.InvalidClientMetadata(problem);
+          return;
+        }
+        if (key === REQUEST_URIS) {
+          const problem = requestUrisProblem(value, { fapi2 });
           if (problem) throw new errors.InvalidClientMetadata(problem);
           return;
         }
@@ -115,6 +139,9 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     extraTokenClaims: withExchangedTokenClaims(createClientCredentialsScopeCheck(deps.clientRegistry)),
     features: {
       devInteractions: { enabled: false },
+      // `claims` (OIDC Core 5.5): the claims asked for are shown on the consent page; an essential
+      // `acr` counts as acr_values (src/mfa/multi-factor-request.ts).
+      claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       introspection: { enabled: true, allowedPolicy: createIntrospectionPolicy(deps.accounts) },
       revocation: { enabled: true, allowedPolicy: revocationAllowed },
@@ -122,8 +149,9 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       // userinfo_signed_response_alg: a client may ask for its userinfo as a signed JWT (OIDC Core 5.3.2).
       jwtUserinfo: { enabled: true },
       deviceFlow: deviceFlowFeature(deps),
+      clientIdMetadataDocument: clientIdMetadataDocumentFeature(deps.metadataDocuments),
       dPoP: { enabled: true },
-      // JAR (RFC 9101) by value and through PAR; JARM (response_mode=jwt and its variants).
+      // JAR (RFC 9101) by value, by reference (request-by-reference.ts) and through PAR; JARM (response_mode=jwt and its variants).
       requestObjects: { enabled: true, requireSignedRequestObject: false },
       jwtResponseModes: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -192,6 +220,7 @@ export function createProvider(deps: ProviderDependencies): Provider {
   observeProvider(provider, deps.logger);
   useRfc6749ErrorCodes(provider);
   useResponseHeaders(provider);
+  if (deps.config.securityProfile !== 'fapi2') useRequestUriByReference(provider, { allowHosts: deps.config.outboundAllowHosts });
   useDeviceFlowGuard(provider, deps);
   useTokenExchange(provider, {
     issuer: deps.config.issuer,

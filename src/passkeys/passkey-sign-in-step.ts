@@ -1,3 +1,4 @@
+import { requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { verifyCsrfToken } from '../interactions/csrf.ts';
@@ -69,7 +70,7 @@ function verifyPasskeySignIn(deps: PasskeySignInDependencies): Middleware {
     deps.logger.info({ event: 'login.success', method: 'passkey', passkey: passkeyId, sub: account.id, client: clientId }, 'login succeeded');
     deps.securityEvents?.login({ outcome: 'success', address: ctx.ip, clientId, accountId: account.id, method: 'passkey' });
     // A synced passkey is a software key to RFC 8176; either way the user verified: multi-factor.
-    const result = signInResult(account.id, [backedUp ? 'swk' : 'hwk', 'user'], interaction.params.acr_values);
+    const result = signInResult(account.id, [backedUp ? 'swk' : 'hwk', 'user'], requestedAcrValues(interaction.params));
     answerJson(ctx, 200, { location: await storeInteractionResult(deps, ctx, result) });
   };
 }

@@ -78,6 +78,8 @@ test('CheckDiscEndpointRequestParameterSupported, RequestUriParameterSupported, 
   expect(metadata.request_parameter_supported).toBe(true);
   expect(typeof metadata.request_uri_parameter_supported).toBe('boolean');
   expect(list('request_object_signing_alg_values_supported')).toContain('RS256');
+  // Beyond the module: client secrets are stored hashed, so no symmetric algorithm is offered.
+  for (const alg of [...list('request_object_signing_alg_values_supported'), ...list('token_endpoint_auth_signing_alg_values_supported')]) expect(alg).not.toMatch(/^HS/);
   expect(typeof metadata.claims_parameter_supported).toBe('boolean');
 });
 

@@ -14,6 +14,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 
 const resourceId = encodeURIComponent('https://openapi.example.test');
+const metadataDocumentClient = encodeURIComponent('https://openapi.example.test/client.json');
 
 /** One real request per documented operation, in an order where each finds what it needs. */
 function scenario(ids: { clientId: string; userId: string }): Array<[operationId: string, method: string, path: string, body?: unknown]> {
@@ -33,6 +34,10 @@ function scenario(ids: { clientId: string; userId: string }): Array<[operationId
     ['getResource', 'GET', `/admin/v1/resources/${resourceId}`],
     ['updateResource', 'PATCH', `/admin/v1/resources/${resourceId}`, { access_token_ttl: 120 }],
     ['deleteResource', 'DELETE', `/admin/v1/resources/${resourceId}`],
+    ['blockMetadataDocumentClient', 'POST', `/admin/v1/metadata-document-clients/${metadataDocumentClient}/block`, { reason: 'openapi' }],
+    ['listMetadataDocumentClients', 'GET', '/admin/v1/metadata-document-clients?count=true'],
+    ['getMetadataDocumentClient', 'GET', `/admin/v1/metadata-document-clients/${metadataDocumentClient}`],
+    ['unblockMetadataDocumentClient', 'DELETE', `/admin/v1/metadata-document-clients/${metadataDocumentClient}/block`],
     ['listKeys', 'GET', '/admin/v1/keys'],
     ['rotateKeys', 'POST', '/admin/v1/keys/rotate'],
     ['createInitialAccessToken', 'POST', '/admin/v1/initial-access-tokens', { expires_in: 600 }],

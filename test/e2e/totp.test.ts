@@ -273,6 +273,14 @@ describe('acr and amr', () => {
     expect(new URL(back.url).searchParams.get('error')).toBe('access_denied');
   });
 
+  test('an essential acr asked through the claims parameter counts as acr_values', async () => {
+    await createUser(server, 'claims-acr@example.com');
+    const claims = JSON.stringify({ id_token: { acr: { essential: true, values: ['mfa'] } } });
+    const page = await afterPassword(new Browser(), await authorizationRequest(client, { claims }), 'claims-acr@example.com');
+    expect(page.status).toBe(403);
+    expect(page.html).toContain('asks for two-step verification');
+  });
+
   test('acr_values=mfa with a single-factor session asks for the password and the code again; without it the session is used as it is', async () => {
     await createUser(server, 'stepup@example.com');
     const browser = new Browser();
@@ -306,12 +314,12 @@ describe('acr and amr', () => {
     expect(isCallback(direct.url)).toBe(true);
   });
 
-  test('the claims parameter is off (claims_parameter_supported false), so an essential acr in it is ignored, as oidc-provider does', async () => {
+  test('the claims parameter is on; an essential acr that also accepts 1fa is met by a password sign-in', async () => {
     const discovery = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
-    expect(discovery.claims_parameter_supported).toBe(false);
+    expect(discovery.claims_parameter_supported).toBe(true);
     await createUser(server, 'claims@example.com');
     const request = await authorizationRequest(client, {
-      claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['mfa'] } } }),
+      claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['1fa', 'mfa'] } } }),
     });
     const claims = (await exchange(client, await signIn(new Browser(), request, 'claims@example.com'), request)).claims()!;
     expect(claims.acr).toBe('1fa');

@@ -40,6 +40,9 @@ export interface Served {
   readonly status?: number;
   readonly contentType: string;
   readonly body: string;
+  readonly headers?: Record<string, string>;
+  /** Answers this late (the OP may have given up by then). */
+  readonly delayMs?: number;
 }
 
 /** The suite's side of the conversation: a loopback https server whose documents each test sets. */
@@ -72,7 +75,11 @@ export async function startRpServer(certificate: { cert: string; key: string }):
       return;
     }
     const served = answer();
-    response.writeHead(served.status ?? 200, { 'content-type': served.contentType }).end(served.body);
+    const send = () => void response.writeHead(served.status ?? 200, { 'content-type': served.contentType, ...served.headers }).end(served.body);
+    if (!served.delayMs) return send();
+    setTimeout(() => {
+      if (!response.destroyed) send();
+    }, served.delayMs).unref();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -83,6 +90,13 @@ export async function startRpServer(certificate: { cert: string; key: string }):
     hits: (path) => counts.get(path) ?? 0,
     close: () => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
+}
+
+/** A suite-side server whose self-signed certificate this process trusts (see startDynamicOp). */
+export async function startTrustedRpServer(): Promise<RpServer> {
+  const certificate = selfSignedCertificate('conformance.portcullis.test');
+  trust(certificate.cert);
+  return startRpServer(certificate);
 }
 
 export interface DynamicOp extends ConformanceOp {

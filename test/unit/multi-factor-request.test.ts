@@ -2,9 +2,11 @@ import { asksForMultiFactor, isMultiFactorAcr } from '../../src/mfa/multi-factor
 import { ACR_PAPE_MULTI_FACTOR, signInResult } from '../../src/interactions/sign-in-result.ts';
 
 describe('multi-factor requests', () => {
-  test('acr_values asks for more than one factor with mfa or the PAPE policy, anywhere in the list', () => {
+  test('acr_values asks for more than one factor with mfa or the PAPE policy, anywhere in the list, unless it also accepts 1fa', () => {
     expect(asksForMultiFactor('mfa')).toBe(true);
-    expect(asksForMultiFactor(`1fa ${ACR_PAPE_MULTI_FACTOR}`)).toBe(true);
+    expect(asksForMultiFactor(`urn:other ${ACR_PAPE_MULTI_FACTOR}`)).toBe(true);
+    expect(asksForMultiFactor(`1fa ${ACR_PAPE_MULTI_FACTOR}`)).toBe(false);
+    expect(asksForMultiFactor(`mfa 1fa`)).toBe(false);
     expect(asksForMultiFactor('1fa')).toBe(false);
     expect(asksForMultiFactor('mfaa urn:other')).toBe(false);
     expect(asksForMultiFactor(undefined)).toBe(false);
