@@ -48,6 +48,8 @@ async function buildPrivateDist(id: string): Promise<string> {
   mkdirSync(join(dir, 'scripts'), { recursive: true });
   copyFileSync(join(ROOT, 'scripts/build.mjs'), join(dir, 'scripts/build.mjs'));
   symlinkSync(join(ROOT, 'src'), join(dir, 'src'), 'dir');
+  // The build also builds the workspace packages (their dist/ is what the server imports by name).
+  symlinkSync(join(ROOT, 'packages'), join(dir, 'packages'), 'dir');
   for (const name of ['views', 'prisma']) cpSync(join(ROOT, name), join(dir, name), { recursive: true });
   copyFileSync(join(ROOT, 'package.json'), join(dir, 'package.json'));
   try {

@@ -1,7 +1,7 @@
 import { lookup, type LookupAddress } from 'node:dns';
 import { request } from 'node:https';
-import { isIP, type LookupFunction } from 'node:net';
-import { isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
+import { isIP, type LookupFunction, type Socket } from 'node:net';
+import { isSpecialUseAddress } from '../http/special-use-address.ts';
 
 /** The whole fetch, from connecting to the last byte (oidc-provider's own bound for its fetches). */
 export const FETCH_TIMEOUT_MS = 2500;
@@ -18,21 +18,23 @@ const TIMED_OUT = 'ERR_DOCUMENT_TIMEOUT';
 
 const specialUse = () => Object.assign(new Error('the host is on a special-use address'), { code: SPECIAL_USE });
 
-/** Why a request failed, in words a client's developer can act on (never the whole error). */
+/**
+ * Why a request failed, in words a client's developer can act on. Network failures (refused,
+ * reset, timed out) all read the same, so that the answer tells nothing about what listens where.
+ */
 function failureReason(error: unknown): string {
   const code = (error as { code?: unknown } | null)?.code;
-  if (code === TIMED_OUT) return `the document did not arrive within ${FETCH_TIMEOUT_MS / 1000} seconds`;
   if (code === SPECIAL_USE) return 'the host is on a private or special-use address';
-  if (typeof code === 'string' && TLS_FAILURES.test(code)) return `the host's certificate is not trusted (${code})`;
+  if (typeof code === 'string' && TLS_FAILURES.test(code)) return "the host's certificate is not trusted";
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
-  return `the document could not be fetched${typeof code === 'string' ? ` (${code})` : ''}`;
+  return `the document could not be fetched within ${FETCH_TIMEOUT_MS / 1000} seconds`;
 }
 
 /** DNS lookup that refuses a host with any special-use address (loopback, private, link-local, ...), so that nothing is even connected. */
 const guardedLookup: LookupFunction = (hostname, options, callback) => {
   lookup(hostname, { ...options, all: true }, (error, addresses) => {
     if (error) return callback(error, '', 0);
-    if (addresses.length === 0 || addresses.some(({ address }) => isSpecialUseIP(address))) return callback(specialUse(), '', 0);
+    if (addresses.length === 0 || addresses.some(({ address }) => isSpecialUseAddress(address))) return callback(specialUse(), '', 0);
     if (options.all) return (callback as unknown as (error: null, addresses: LookupAddress[]) => void)(null, addresses);
     callback(null, addresses[0]!.address, addresses[0]!.family);
   });
@@ -60,8 +62,8 @@ export interface FetchRoute {
 /** One GET over https (node:https, so that redirects are never followed), its body at most MAX_DOCUMENT_BYTES. */
 function get(url: URL, route: FetchRoute): Promise<{ status: number; headers: Headers; body: Buffer | undefined }> {
   return new Promise((resolve, reject) => {
-    const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
-    if (!route.listed && isIP(literal) && isSpecialUseIP(literal)) return reject(specialUse());
+    // A client_id names a host: an address literal (which would skip the lookup below) only when listed.
+    if (!route.listed && isIP(url.hostname.replace(/^\[(.*)\]$/, '$1'))) return reject(specialUse());
     let timedOut = false;
     const fail = (error: Error) => reject(timedOut ? Object.assign(new Error('timed out'), { code: TIMED_OUT }) : error);
     const req = request(url, { method: 'GET', headers: { accept: 'application/json', 'user-agent': 'Portcullis' }, agent: false, ...(route.listed ? {} : { lookup: guardedLookup }), ...(route.ca ? { ca: [...route.ca] } : {}) }, (res) => {
@@ -91,6 +93,14 @@ function get(url: URL, route: FetchRoute): Promise<{ status: number; headers: He
       req.destroy();
     }, FETCH_TIMEOUT_MS);
     req.on('close', () => clearTimeout(timer));
+    // Checked again once connected, whatever resolved the name.
+    if (!route.listed) {
+      req.once('socket', (socket: Socket) =>
+        socket.once('connect', () => {
+          if (isSpecialUseAddress(socket.remoteAddress ?? '')) req.destroy(specialUse());
+        }),
+      );
+    }
     req.on('error', fail);
     req.end();
   });

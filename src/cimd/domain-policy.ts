@@ -51,9 +51,13 @@ export function parseDomainPolicy(value: string): { policy: DomainPolicy } | { p
 
 const matches = (pattern: string, hostname: string): boolean => (pattern.startsWith('*.') ? hostname.endsWith(pattern.slice(1)) : hostname === pattern);
 
-/** Whether a document at `hostname` (a URL's, lower case) may be used. */
+/**
+ * Whether a document at `hostname` (a URL's, lower case) may be used. A fully qualified name's
+ * trailing dot (`evil.example.`) names the same host, so it is matched without it.
+ */
 export function domainAllowed(policy: DomainPolicy, hostname: string): boolean {
-  if (policy.deny.some((pattern) => matches(pattern, hostname))) return false;
-  return policy.allow === undefined || policy.allow.some((pattern) => matches(pattern, hostname));
+  const host = hostname.toLowerCase().replace(/\.+$/, '');
+  if (policy.deny.some((pattern) => matches(pattern, host))) return false;
+  return policy.allow === undefined || policy.allow.some((pattern) => matches(pattern, host));
 }
 

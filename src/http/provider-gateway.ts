@@ -2,6 +2,7 @@ import { rewriteRequestTarget } from './request-target.ts';
 import type { Context, Middleware } from 'koa';
 import { narrowScope } from '../clients/client-record.ts';
 import { userFlowScopes } from '../clients/user-flow-scopes.ts';
+import { isOidcScope, scopeList } from '../oidc/scopes.ts';
 import type { ResourceRegistry } from '../resources/resource-registry.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import type { Views } from '../pages/views.ts';
@@ -110,15 +111,20 @@ async function checkRegistrationBody(ctx: Context, clients: GatewayDependencies[
   }
   const problem = unsafeJson(parsed);
   if (problem) return { status: 400, description: problem };
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) return undefined;
+  const handed: Record<string, unknown> = { ...(parsed as Record<string, unknown>) };
   // Case matters in the client id, unlike in the route.
   const clientId = /^\/reg\/([^/]+)\/?$/i.exec(ctx.path)?.[1];
-  const secret = (parsed as { client_secret?: unknown } | null)?.client_secret;
+  const secret = handed.client_secret;
   if (ctx.method === 'PUT' && clientId && typeof secret === 'string') {
     const record = await clients.find(clientId);
-    if (record?.secretHash && matchingSecret(record, secret) === 'current') {
-      replayBody(ctx.req, Buffer.from(JSON.stringify({ ...(parsed as object), client_secret: record.secretHash })));
-    }
+    if (record?.secretHash && matchingSecret(record, secret) === 'current') handed.client_secret = record.secretHash;
   }
+  // An API's scopes are no client's to claim (ADR 7): a client registering itself keeps the OpenID
+  // scopes of its `scope` (RFC 7591 3.2.1 lets the server replace a value), and gets an API's scopes
+  // only where the API admits any client, with the user's consent. MCP clients send the API's.
+  if (typeof handed.scope === 'string') handed.scope = scopeList(handed.scope).filter(isOidcScope).join(' ') || undefined;
+  if (JSON.stringify(handed) !== JSON.stringify(parsed)) replayBody(ctx.req, Buffer.from(JSON.stringify(handed)));
   return undefined;
 }
 

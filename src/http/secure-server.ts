@@ -4,6 +4,9 @@ import type { TLSSocket } from 'node:tls';
 import type { Config } from '../config/config.ts';
 import { readTlsFiles, type TlsFiles } from './tls-files.ts';
 
+const MAX_STREAMS = 100;
+const IDLE_MS = 65_000;
+
 export type Handler = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => void;
 
 export interface SecureServer {
@@ -15,15 +18,23 @@ export interface SecureServer {
 /**
  * HTTPS with TLS 1.2 and later, HTTP/2 or HTTP/1.1 as the client's ALPN asks. HTTP/1.1
  * connections keep the header and request timeouts of the plain listener; Node applies none to
- * HTTP/2 streams, so each stream gets the request timeout itself.
+ * HTTP/2 streams, so each stream gets the request timeout itself, and a connection at most
+ * MAX_STREAMS streams at once.
  */
 export function createHttpsServer(tls: TlsFiles, http: Config['http'], timeouts: Record<string, number>, handler: Handler): SecureServer {
   const sessions = new Set<ServerHttp2Session>();
   const http1 = new Map<TLSSocket, number>();
   let draining = false;
-  const server = createSecureServer({ ...timeouts, ...readTlsFiles(tls), minVersion: 'TLSv1.2', allowHTTP1: true }, (req, res) => {
+  // At most MAX_STREAMS requests in flight per HTTP/2 connection, so HTTP_MAX_CONNECTIONS bounds them too.
+  const options = { ...timeouts, ...readTlsFiles(tls), minVersion: 'TLSv1.2' as const, allowHTTP1: true, settings: { maxConcurrentStreams: MAX_STREAMS } };
+  const server = createSecureServer(options, (req, res) => {
     if (req.httpVersionMajor === 2) {
-      req.setTimeout(http.requestTimeoutMs, () => req.stream.close(constants.NGHTTP2_CANCEL));
+      // Like HTTP/1.1's request timeout: the whole request (its body included) within the time, however it trickles.
+      const cancel = setTimeout(() => req.stream.close(constants.NGHTTP2_CANCEL), http.requestTimeoutMs);
+      const received = () => clearTimeout(cancel);
+      if (req.stream.endAfterHeaders) received();
+      req.once('end', received);
+      res.once('close', received);
       // HTTP/2 frames its body without content-length, but type-is (Koa's and oidc-provider's
       // content-type checks) sees a body only through content-length or transfer-encoding.
       if (!req.stream.endAfterHeaders && req.headers['content-length'] === undefined) req.headers['transfer-encoding'] = 'chunked';
@@ -38,6 +49,8 @@ export function createHttpsServer(tls: TlsFiles, http: Config['http'], timeouts:
     }
     handler(req, res);
   });
+  // A connection that sends nothing for a keep-alive's time is closed, as on the plain listener.
+  server.setTimeout(IDLE_MS);
   server.on('session', (session: ServerHttp2Session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));

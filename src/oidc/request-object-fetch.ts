@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import type Provider from 'oidc-provider';
-import fetchRequest, { isSpecialUseIP } from 'oidc-provider/lib/helpers/fetch_request.js';
+import fetchRequest from 'oidc-provider/lib/helpers/fetch_request.js';
+import { isSpecialUseAddress } from '../http/special-use-address.ts';
 
 /** RFC 9101 sets no bound; a request object is a few kilobytes, and a by-value one must fit a URL. */
 export const MAX_REQUEST_OBJECT_BYTES = 64 * 1024;
@@ -21,15 +22,15 @@ export interface RequestObjectFetchOptions {
 
 /** Why a fetch failed, in words a client's developer can act on (never the whole error). */
 function failureReason(error: unknown): string {
-  if ((error as { name?: unknown } | null)?.name === 'TimeoutError') return `the request object did not arrive within ${REQUEST_OBJECT_TIMEOUT_MS / 1000} seconds`;
   const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   const message = typeof cause?.message === 'string' ? cause.message : '';
   if (message.includes('special-use')) return 'the host is on a private or special-use address';
   if (message === 'unexpected redirect') return 'the server answered with a redirect, which is not followed';
   if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'the host name does not resolve';
-  if (code && TLS_FAILURES.test(code)) return `the host's certificate is not trusted (${code})`;
-  return `the request object could not be fetched${code ? ` (${code})` : ''}`;
+  if (code && TLS_FAILURES.test(code)) return "the host's certificate is not trusted";
+  // Refused, reset and timed out read the same: the answer tells nothing about what listens where.
+  return `the request object could not be fetched within ${REQUEST_OBJECT_TIMEOUT_MS / 1000} seconds`;
 }
 
 /** The body as text, or undefined past MAX_REQUEST_OBJECT_BYTES (read no further). */
@@ -68,7 +69,7 @@ export async function fetchRequestObject(provider: Provider, requestUri: string,
   // An address given literally is refused before connecting. Names are checked where they are
   // connected to (resolving them here as well would not stop DNS rebinding).
   const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (!listed && isIP(literal) && isSpecialUseIP(literal)) return { ok: false, reason: 'the host is on a private or special-use address' };
+  if (!listed && isIP(literal) && isSpecialUseAddress(literal)) return { ok: false, reason: 'the host is on a private or special-use address' };
   let body: string | undefined;
   try {
     // `redirect: 'error'`, not 'manual': outbound-fetch.ts takes a manual-redirect GET for a client ID metadata document.

@@ -166,13 +166,23 @@ describe('documents that are refused, with a reason', () => {
     const started = Date.now();
     const refused = await refusalAtAuth(clientId);
     expect(Date.now() - started).toBeLessThan(5000);
-    expect(refused.text).toContain('the document did not arrive within 2.5 seconds');
+    expect(refused.text).toContain('the document could not be fetched within 2.5 seconds');
   });
 
   test('a host on a private address that is not listed in CLIENT_ID_METADATA_DOCUMENT_ALLOW_HOSTS', async () => {
     host.publish('/apps/private.json', app);
     const refused = await refusalAtAuth(host.url('/apps/private.json', '127.0.0.1'));
     expect(refused.text).toContain('the host is on a private or special-use address');
+  });
+
+  test('an address literal, IPv4-mapped IPv6 included, is never fetched (review: [::ffff:7f00:1] reached loopback)', async () => {
+    host.publish('/apps/mapped.json', app);
+    const before = host.hits('/apps/mapped.json');
+    for (const literal of ['[::ffff:7f00:1]', '[::ffff:127.0.0.1]', '[::1]']) {
+      const refused = await refusalAtAuth(`https://${literal}:${host.port}/apps/mapped.json`);
+      expect(refused.text).toContain('the host is on a private or special-use address');
+    }
+    expect(host.hits('/apps/mapped.json')).toBe(before);
   });
 });
 

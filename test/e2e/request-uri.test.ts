@@ -185,7 +185,7 @@ describe('refused with invalid_request_uri', () => {
     ['more than 64 KiB', 'big', { contentType: 'application/jwt', body: `${bigBody}.${bigBody}.` }, /larger than 64 KiB/],
     ['more than 64 KiB, sent without a length', 'bigChunked', { contentType: 'application/jwt', body: `${bigBody}.${bigBody}.`, headers: { 'transfer-encoding': 'chunked' } }, /larger than 64 KiB/],
     ['a redirect, not followed', 'moved', { status: 302, contentType: 'text/plain', body: '', headers: { location: '/objects/signed' } }, /redirect, which is not followed/],
-    ['an answer later than the time limit', 'slow', { contentType: 'application/jwt', body: 'a.b.c', delayMs: 4000 }, /did not arrive within 2\.5 seconds/],
+    ['an answer later than the time limit', 'slow', { contentType: 'application/jwt', body: 'a.b.c', delayMs: 4000 }, /could not be fetched within 2\.5 seconds/],
   ])('a registered URL serving %s', async (_name, key, served, description) => {
     const path = PATHS[key];
     rp.serve(path, () => served);

@@ -37,6 +37,10 @@ describe('CLIENT_ID_METADATA_DOCUMENT_DOMAINS', () => {
     expect(domainAllowed(denied, 'sub.bad.example')).toBe(true);
     expect(domainAllowed(denied, 'a.b.worse.example')).toBe(false);
     expect(domainAllowed(policyOf('!bad.example'), 'good.example')).toBe(true);
+    // A trailing dot names the same host (review finding).
+    expect(domainAllowed(denied, 'bad.example.')).toBe(false);
+    expect(domainAllowed(denied, 'x.worse.example.')).toBe(false);
+    expect(domainAllowed(policyOf('example.com'), 'example.com.')).toBe(true);
   });
 
   test('an allow-list accepts only what it names: a host exactly, *.domain its subdomains (not the domain itself)', () => {
