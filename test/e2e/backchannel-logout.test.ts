@@ -121,6 +121,28 @@ test('a browser signed out from the account page gets its apps a logout token fo
   expect(payload).toMatchObject({ sub: claims.sub, sid: claims.sid });
 });
 
+test('"No, only of the app" signs out of the asking app only: it gets its logout token, the browser stays signed in', async () => {
+  received.length = 0;
+  const client = await backchannelClient();
+  const browser = new Browser();
+  const request = await authorizationRequest(client);
+  const claims = (await exchange(client, await signIn(browser, request, EMAIL), request)).claims()!;
+  const confirm = await browser.follow(`${server.issuer}/session/end?client_id=${client.clientId}&post_logout_redirect_uri=${encodeURIComponent('http://127.0.0.1:9999/bye')}`);
+  expect(confirm.html).toContain('Yes, sign out of everything');
+  expect(confirm.html).toMatch(/No, only of [^<]+</);
+  const done = await browser.submit(confirm, /\/session\/end\/confirm$/, {}, (next) => next.startsWith('http://127.0.0.1:9999/bye'));
+  expect(done.url).toMatch(/^http:\/\/127\.0\.0\.1:9999\/bye/);
+  const deadline = Date.now() + 5_000;
+  while (received.length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  expect(received).toHaveLength(1);
+  const { payload } = await jwtVerify(received[0]!.token, createRemoteJWKSet(new URL(`${server.issuer}/jwks`)), { issuer: server.issuer, audience: client.clientId });
+  expect(payload).toMatchObject({ sid: claims.sid });
+  const other = await backchannelClient();
+  const silent = await authorizationRequest(other, { prompt: 'none' });
+  const back = await browser.follow(silent.url.toString(), (next) => next.startsWith('http://127.0.0.1:9999/callback'));
+  expect(new URL(back.url).searchParams.get('error')).not.toBe('login_required');
+});
+
 test('discovery advertises back-channel logout with sessions', async () => {
   const metadata = (await (await fetch(`${server.issuer}/.well-known/openid-configuration`)).json()) as Record<string, unknown>;
   expect(metadata).toMatchObject({ backchannel_logout_supported: true, backchannel_logout_session_supported: true });
