@@ -1,5 +1,5 @@
 // An MCP server (official SDK, Streamable HTTP) whose tools only a Portcullis access token opens.
-// Environment: PORT (default 3001), ISSUER (Portcullis, default http://localhost:3000), MCP_URL (this
+// Environment: PORT (default 3002; 3001 is Portcullis's admin API), ISSUER (Portcullis, default http://localhost:3000), MCP_URL (this
 // server's canonical URI, the resource its tokens must name; default http://localhost:$PORT/mcp).
 import express from 'express';
 import { z } from 'zod';
@@ -10,7 +10,7 @@ import { createResourceServer } from '@portcullis/resource-server';
 import { protectedResourceMetadata } from '@portcullis/resource-server/express';
 import { mcpBearerAuthOptions } from '@portcullis/resource-server/mcp';
 
-const port = Number(process.env.PORT ?? 3001);
+const port = Number(process.env.PORT ?? 3002);
 const issuer = (process.env.ISSUER ?? 'http://localhost:3000').replace(/\/+$/, '');
 const mcpUrl = process.env.MCP_URL ?? `http://localhost:${port}/mcp`;
 const SCOPE = 'mcp:tools';
@@ -56,5 +56,11 @@ app.post('/mcp', auth, async (req, res) => {
 // Stateless: no server-sent event stream to resume and no session to end.
 for (const method of ['get', 'delete']) app[method]('/mcp', auth, (_req, res) => res.status(405).set('allow', 'POST').json({ error: 'method_not_allowed' }));
 
-const listener = app.listen(port, () => process.stdout.write(`MCP example on ${mcpUrl} (tokens from ${issuer}, scope ${SCOPE})\n`));
+const listener = app.listen(port, (error) => {
+  if (error) {
+    process.stderr.write(`MCP example: cannot listen on port ${port}: ${error.code === 'EADDRINUSE' ? 'it is taken (3001 is Portcullis\'s admin API); choose another with PORT' : error.message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`MCP example on ${mcpUrl} (tokens from ${issuer}, scope ${SCOPE})\n`);
+});
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => listener.close(() => process.exit(0)));

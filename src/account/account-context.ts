@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import type { SessionLogout } from '../oidc/backchannel-logout.ts';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/account-repository.ts';
@@ -59,5 +60,5 @@ export function auditAccount(deps: Pick<AccountPageDependencies, 'audit'>, ctx: 
 export function backToAccount(ctx: Context, done: string, anchor = ''): void {
   ctx.status = 303;
   ctx.set('cache-control', 'no-store');
-  ctx.redirect(`/account?done=${done}${anchor}`);
+  ctx.redirect(appPath(ctx, `/account?done=${done}${anchor}`));
 }

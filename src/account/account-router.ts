@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import Router from '@koa/router';
 import type { Context, Middleware, Next } from 'koa';
 import { issuedBeforeSessionsEnded } from '../accounts/account-repository.ts';
@@ -59,7 +60,7 @@ export function createAccountPages(options: AccountRouterOptions) {
       if (id) await deps.signIn.signOut(ctx);
       if (ctx.method === 'GET' || ctx.method === 'HEAD') return deps.signIn.start(ctx, ctx.path);
       ctx.status = 303;
-      return ctx.redirect('/account');
+      return ctx.redirect(appPath(ctx, '/account'));
     }
     setAccountSession(ctx, { accountId: account.id, authTime: stored.authTime, amr: stored.amr, csrf: stored.csrf, sessionUid: stored.sessionUid });
     (ctx.state as { account: unknown }).account = account;
@@ -86,7 +87,7 @@ export function createAccountPages(options: AccountRouterOptions) {
     if (ctx.method === 'GET' || ctx.method === 'HEAD') return deps.signIn.start(ctx, ctx.path, { reauthenticate: true });
     // A form sent from a stale page goes back to its section's page, which asks for the password.
     ctx.status = 303;
-    ctx.redirect(safeReturnPath(/^\/account\/security\/[a-z-]+/.exec(ctx.path)?.[0]));
+    ctx.redirect(appPath(ctx, safeReturnPath(/^\/account\/security\/[a-z-]+/.exec(ctx.path)?.[0])));
   }
 
   const router = new Router({ prefix: '/account' });
@@ -99,7 +100,7 @@ export function createAccountPages(options: AccountRouterOptions) {
       return deps.pages.error(ctx, 400, pageText('error_page.account_sign_in_failed.heading'), pageText('error_page.account_sign_in_failed.message'));
     }
     ctx.status = 303;
-    ctx.redirect(outcome.returnTo);
+    ctx.redirect(appPath(ctx, outcome.returnTo));
   });
   router.get('/signed-out', (ctx) => deps.pages.render(ctx, 200, 'account/signed-out', {}));
   router.get('/email/confirm', emailChangeConfirmPage(deps));

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { sameSecret } from '../crypto/same-secret.ts';
 import type { Context } from 'koa';
@@ -39,11 +40,12 @@ export function accountSignIn(options: AccountSignInOptions) {
   const cookie = { signed: true, httpOnly: true, sameSite: 'lax' as const, secure: options.secureCookies, path: '/account', overwrite: true };
   const accountCookie = prefixedCookieName(ACCOUNT_COOKIE, cookie);
   const flowCookie = prefixedCookieName(FLOW_COOKIE, cookie);
+  const cookieFor = (ctx: Context, maxAge: number) => ({ ...cookie, path: appPath(ctx, cookie.path), maxAge });
 
   /** Sends the browser to sign in; `reauthenticate` asks for the password again whatever the session. */
   function start(ctx: Context, returnTo: string, { reauthenticate = false } = {}): void {
     const flow: SignInFlow = { state: randomBytes(24).toString('base64url'), verifier: randomBytes(32).toString('base64url'), returnTo: safeReturnPath(returnTo) };
-    ctx.cookies.set(flowCookie, Buffer.from(JSON.stringify(flow)).toString('base64url'), { ...cookie, maxAge: FLOW_SECONDS * 1000 });
+    ctx.cookies.set(flowCookie, Buffer.from(JSON.stringify(flow)).toString('base64url'), cookieFor(ctx, FLOW_SECONDS * 1000));
     const url = new URL(`${options.issuer}/auth`);
     url.search = new URLSearchParams({
       client_id: ACCOUNT_CLIENT_ID,
@@ -77,7 +79,7 @@ export function accountSignIn(options: AccountSignInOptions) {
    */
   async function finish(ctx: Context): Promise<{ returnTo: string } | { error: string }> {
     const flow = flowOf(ctx);
-    ctx.cookies.set(flowCookie, '', { ...cookie, maxAge: 0 });
+    ctx.cookies.set(flowCookie, '', cookieFor(ctx, 0));
     const { code, state, error, iss } = ctx.query;
     if (!flow || typeof state !== 'string' || !sameSecret(state, flow.state)) return { error: 'state' };
     if (iss !== undefined && iss !== options.issuer) return { error: 'issuer' };
@@ -95,7 +97,7 @@ export function accountSignIn(options: AccountSignInOptions) {
       amr: found.amr ?? [],
       sessionUid: found.sessionUid,
     });
-    ctx.cookies.set(accountCookie, id, { ...cookie, maxAge: options.sessions.ttlSeconds * 1000 });
+    ctx.cookies.set(accountCookie, id, cookieFor(ctx, options.sessions.ttlSeconds * 1000));
     return { returnTo: flow.returnTo };
   }
 
@@ -104,7 +106,7 @@ export function accountSignIn(options: AccountSignInOptions) {
   async function signOut(ctx: Context): Promise<void> {
     const id = sessionIdOf(ctx);
     if (id) await options.sessions.close(id);
-    ctx.cookies.set(accountCookie, '', { ...cookie, maxAge: 0 });
+    ctx.cookies.set(accountCookie, '', cookieFor(ctx, 0));
   }
 
   return { start, finish, sessionIdOf, signOut };

@@ -2,6 +2,7 @@ import { unsafeJson } from '../http/json-safety.ts';
 import { REQUIRE_PKCE } from '../oidc/pkce-policy.ts';
 import { SUBJECT_AUDIENCES } from '../oidc/token-exchange.ts';
 import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
+import { displayNameProblem } from '../clients/display-name.ts';
 
 export type MetadataDocument = Record<string, unknown> & { client_id: string; client_name: string; redirect_uris: string[] };
 
@@ -43,6 +44,8 @@ export function documentProblem(clientId: string, value: unknown): string | unde
   const document = value as Record<string, unknown>;
   if (document.client_id !== clientId) return 'the document client_id is not its own URL';
   if (!isNonEmptyString(document.client_name)) return 'the document has no client_name';
+  const name = displayNameProblem('client_name', document.client_name);
+  if (name) return name;
   const redirect = redirectUriProblem('redirect_uris', document.redirect_uris, true) ?? redirectUriProblem('post_logout_redirect_uris', document.post_logout_redirect_uris, false);
   if (redirect) return redirect;
   const refused = REFUSED_FIELDS.find((field) => document[field] !== undefined);

@@ -16,6 +16,7 @@ import { assignRequestId } from '../observability/request-id.ts';
 import { errorHandler } from './error-handler.ts';
 import { normalizeForwardedHeaders } from './forwarded-headers.ts';
 import { refuseInsecureTransport } from './insecure-transport.ts';
+import { servedUnderIssuerPath } from './issuer-path.ts';
 import { onlyUnder } from './middleware-chain.ts';
 import type { SizeLimits } from './protocol-parameters.ts';
 import { providerGateway } from './provider-gateway.ts';
@@ -132,6 +133,7 @@ export function createApp(deps: AppDependencies): Koa {
   app.use(requestLog(deps.logger.child({ component: 'http' })));
   app.use(securityHeaders({ hsts: secure }));
   app.use(errorHandler(deps.logger));
+  app.use(servedUnderIssuerPath({ issuer: deps.issuer, views: deps.views }));
   if (secure) app.use(refuseInsecureTransport({ issuer: deps.issuer, views: deps.views }));
   // Text that the stores cannot hold, and oversized bodies, stop here, before any route.
   app.use(textBoundary({ views: deps.views }));

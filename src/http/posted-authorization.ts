@@ -1,3 +1,4 @@
+import { appPath } from './issuer-path.ts';
 import type { Context } from 'koa';
 
 /** OIDC Core 3.1.2.1 and RP-Initiated Logout 1.0 §2: these accept GET and POST alike. */
@@ -26,7 +27,7 @@ export function answerPostedAsGet(ctx: Context, route: string, body: Buffer | un
     .join('&');
   if (parameters.length > MOST_REDIRECTED_BYTES) return 'too-large';
   ctx.set('cache-control', 'no-store');
-  ctx.redirect(parameters ? `${ctx.path}?${parameters}` : ctx.path);
+  ctx.redirect(appPath(ctx, parameters ? `${ctx.path}?${parameters}` : ctx.path));
   ctx.status = 303;
   return 'redirected';
 }

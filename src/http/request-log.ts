@@ -1,4 +1,5 @@
 import type { Middleware } from 'koa';
+import { appPath } from './issuer-path.ts';
 import type { Logger } from '../observability/logger.ts';
 import { requestIdOf } from '../observability/request-id.ts';
 
@@ -9,7 +10,7 @@ export function requestLog(logger: Logger): Middleware {
     ctx.res.once('finish', () => {
       const status = ctx.res.statusCode;
       const level = status >= 500 ? 'error' : 'info';
-      logger[level]({ method: ctx.method, path: ctx.path, status, ms: Math.round(performance.now() - started), requestId: requestIdOf(ctx.req) }, 'request');
+      logger[level]({ method: ctx.method, path: appPath(ctx, ctx.path), status, ms: Math.round(performance.now() - started), requestId: requestIdOf(ctx.req) }, 'request');
     });
     await next();
   };

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import type { Context, Middleware } from 'koa';
 import { providerCookieNames } from '../oidc/cookie-names.ts';
 import { describeScope } from './scope-wording.ts';
@@ -92,7 +93,7 @@ export function switchAccount(deps: InteractionDependencies): Middleware {
     if (session) await session.destroy();
     ctx.status = 303;
     ctx.set('cache-control', 'no-store');
-    ctx.redirect(`${again.pathname}${again.search}`);
+    ctx.redirect(appPath(ctx, `${again.pathname}${again.search}`));
   };
 }
 

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import { randomBytes } from 'node:crypto';
 import { sameSecret } from '../crypto/same-secret.ts';
 import type { Context } from 'koa';
@@ -20,7 +21,7 @@ export function issueCsrfTokenFor(ctx: Context, path: string, secure: boolean): 
   const existing = ctx.cookies.get(name, { signed: true });
   if (existing) return existing;
   const token = randomBytes(24).toString('base64url');
-  ctx.cookies.set(name, token, { signed: true, httpOnly: true, sameSite: 'strict', secure, path, overwrite: true });
+  ctx.cookies.set(name, token, { signed: true, httpOnly: true, sameSite: 'strict', secure, path: appPath(ctx, path), overwrite: true });
   return token;
 }
 

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import type { PageLink } from '../pages/error-page.ts';
 import type { Context } from 'koa';
 import { PAGE_CSP } from '../pages/page-policy.ts';
@@ -28,7 +29,7 @@ export interface InteractionPages {
 export function createInteractionPages(views: Views): InteractionPages {
   return {
     async render(ctx, status, view, data, options = {}) {
-      const html = await views.render(view, data, languageWishesOf(ctx));
+      const html = await views.render(view, { base: appPath(ctx, ''), ...data }, languageWishesOf(ctx));
       ctx.set(HTML_SECURITY_HEADERS);
       if (options.csp) ctx.set('content-security-policy', options.csp);
       ctx.status = status;

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import { requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import type { Context, Middleware } from 'koa';
 import type { LoginRefusal } from './login-throttle.ts';
@@ -29,7 +30,7 @@ const clientIdOf = (interaction: Interaction): string | undefined =>
 /** To the start of this sign-in (its login page). */
 function backToSignIn(ctx: Context, interaction: Interaction): void {
   ctx.status = 303;
-  ctx.redirect(`/interaction/${interaction.uid}`);
+  ctx.redirect(appPath(ctx, `/interaction/${interaction.uid}`));
 }
 
 async function showCodeStep(

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import { requestedAcrValues } from '../mfa/multi-factor-request.ts';
 import type { Context, Middleware } from 'koa';
 import { languageWishesOf } from '../pages/language.ts';
@@ -115,7 +116,7 @@ export function continueAfterVerification(deps: InteractionDependencies): Middle
   return async function resumeSignIn(ctx) {
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
-    if (!selfService || !SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return ctx.redirect(`/interaction/${interaction.uid}`);
+    if (!selfService || !SIGNING_IN_PROMPTS.has(interaction.prompt.name)) return ctx.redirect(appPath(ctx, `/interaction/${interaction.uid}`));
     const binding = signupBindingOf(ctx, deps.secureCookies);
     const verified = binding?.uid === interaction.uid ? await selfService.tokens.verifiedFor(interaction.uid, RESUME_WINDOW_SECONDS) : undefined;
     const account = verified && verified === binding?.accountId ? await selfService.accounts.find(verified) : null;
@@ -136,9 +137,9 @@ export function resendVerification(deps: InteractionDependencies): Middleware {
     const interaction = interactionOf(ctx);
     const selfService = deps.selfService;
     const binding = signupBindingOf(ctx, deps.secureCookies);
-    if (!selfService || binding?.uid !== interaction.uid) return ctx.redirect(`/interaction/${interaction.uid}`);
+    if (!selfService || binding?.uid !== interaction.uid) return ctx.redirect(appPath(ctx, `/interaction/${interaction.uid}`));
     const account = await selfService.accounts.find(binding.accountId);
-    if (!account || !account.signedUpAt || account.emailVerified || account.disabled) return ctx.redirect(`/interaction/${interaction.uid}`);
+    if (!account || !account.signedUpAt || account.emailVerified || account.disabled) return ctx.redirect(appPath(ctx, `/interaction/${interaction.uid}`));
     try {
       await sendVerificationMail(selfService, account, { address: ctx.ip, interactionUid: interaction.uid, wishes: languageWishesOf(ctx) });
     } catch (error) {

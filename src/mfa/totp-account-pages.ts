@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { accountSessionOf } from '../account/account-session.ts';
@@ -26,7 +27,7 @@ const grouped = (secret: string): string => secret.match(/.{1,4}/g)?.join(' ') ?
 function seeOther(ctx: Context, location: string): void {
   ctx.status = 303;
   ctx.set('cache-control', 'no-store');
-  ctx.redirect(location);
+  ctx.redirect(appPath(ctx, location));
 }
 
 /**

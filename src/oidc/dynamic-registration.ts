@@ -1,12 +1,14 @@
 import { errors, type KoaContextWithOIDC } from 'oidc-provider';
 import { enforceClientPolicy } from '../clients/client-policy.ts';
+import { displayNameProblem } from '../clients/display-name.ts';
 import { AppError } from '../errors/app-error.ts';
 import { REQUIRE_PKCE } from './pkce-policy.ts';
+import { SUBJECT_AUDIENCES } from './token-exchange.ts';
 
 export type RegistrationMode = 'off' | 'initial-access-token' | 'open';
 
 const DYNAMIC_ROUTES = new Set(['registration', 'client_update']);
-const ADMIN_ONLY_METADATA = ['audience', 'introspection_audiences', 'admin'];
+const ADMIN_ONLY_METADATA = ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, 'admin'];
 
 const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
@@ -29,14 +31,16 @@ function openRegistrationProblem(metadata: Record<string, unknown>): string | un
 /**
  * Portcullis's rules for a client registering itself (RFC 7591) or changing its registration
  * (RFC 7592): the same registration policy as admins get, and nothing only an admin may grant (the
- * APIs it may call, introspection rights, the admin API). Runs inside oidc-provider's client
- * validation, which knows the route; a client an admin registers is checked by the registry instead.
+ * APIs it may call, introspection rights, the tokens it may exchange, the admin API). Runs inside
+ * oidc-provider's client validation, which knows the route; a client an admin registers is checked by the registry instead.
  */
 export function checkDynamicRegistration(ctx: KoaContextWithOIDC | undefined, metadata: Record<string, unknown>, { mode, production }: { mode: RegistrationMode; production: boolean }): void {
   if (!ctx || !DYNAMIC_ROUTES.has(ctx.oidc?.route ?? '')) return;
   const given = ADMIN_ONLY_METADATA.find((field) => metadata[field] !== undefined);
   if (given) throw new errors.InvalidClientMetadata(`${given} cannot be registered dynamically; ask an administrator`);
   if (metadata[REQUIRE_PKCE] === false) throw new errors.InvalidClientMetadata(`${REQUIRE_PKCE}: false cannot be registered dynamically; ask an administrator`);
+  const name = displayNameProblem('client_name', metadata.client_name);
+  if (name) throw new errors.InvalidClientMetadata(name);
   const openProblem = mode === 'open' ? openRegistrationProblem(metadata) : undefined;
   if (openProblem) throw new errors.InvalidClientMetadata(openProblem);
   try {

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import type { KoaContextWithOIDC } from 'oidc-provider';
 import { asSentence, sendErrorPage, UNAVAILABLE, UNEXPECTED } from '../pages/error-page.ts';
 import { languageWishesOf } from '../pages/language.ts';
@@ -55,7 +56,7 @@ export function createLogoutSource(views: Views) {
   return async (ctx: KoaContextWithOIDC, form: string) => {
     ctx.set('cache-control', NO_STORE);
     // `form` is oidc-provider's own markup (action URL and xsrf token), trusted and not escaped.
-    ctx.body = await views.render('logout', { form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId }, languageWishesOf(ctx));
+    ctx.body = await views.render('logout', { base: appPath(ctx, ''), form, clientName: ctx.oidc.client?.clientName ?? ctx.oidc.client?.clientId }, languageWishesOf(ctx));
   };
 }
 
@@ -65,6 +66,6 @@ export function createPostLogoutSuccessSource(views: Views) {
     const client = ctx.oidc.client;
     // A way back: the application's home page, when it registered an https one (or loopback http).
     const home = typeof client?.clientUri === 'string' && /^(https:\/\/|http:\/\/(localhost|127\.0\.0\.1)[:/])/.test(client.clientUri) ? client.clientUri : undefined;
-    ctx.body = await views.render('logged-out', { clientName: client?.clientName ?? client?.clientId, home }, languageWishesOf(ctx));
+    ctx.body = await views.render('logged-out', { base: appPath(ctx, ''), clientName: client?.clientName ?? client?.clientId, home }, languageWishesOf(ctx));
   };
 }

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import { pkceRequired, REQUIRE_PKCE, requirePkceProblem } from './pkce-policy.ts';
 import Provider, { errors, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config/config.ts';
@@ -28,7 +29,7 @@ import { ACR_VALUES_SUPPORTED } from '../interactions/sign-in-result.ts';
 import { publicJwkOf, type PrivateJwk } from './signing-keys.ts';
 import { observeProvider } from './events.ts';
 import { useRfc6749ErrorCodes } from './rfc6749-errors.ts';
-import { createIntrospectionPolicy, revocationAllowed } from './token-policies.ts';
+import { createIntrospectionPolicy, mayIssueRefreshToken, revocationAllowed } from './token-policies.ts';
 import { createInteractionPolicy, promptValuesOf } from './interaction-policy.ts';
 import { deviceFlowFeature } from './device-flow.ts';
 import { useDeviceFlowGuard } from './device-flow-guard.ts';
@@ -93,8 +94,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
     },
     clientAuthMethods: ['client_secret_basic', 'client_secret_post', 'private_key_jwt', 'none'],
     rotateRefreshToken: true,
-    issueRefreshToken: async (_ctx, client, code) =>
-      client.grantTypeAllowed('refresh_token') && code.scopes.has('offline_access'),
+    issueRefreshToken: async (_ctx, client, code) => mayIssueRefreshToken(client, code.scopes),
     conformIdTokenClaims: true,
     fetch: outboundFetch({
       allowHosts: config.outboundAllowHosts,
@@ -181,7 +181,7 @@ export function buildConfiguration(deps: ProviderDependencies): Configuration {
       // Rotation never extends a token family past the lifetime of its first refresh token.
       RefreshToken: (ctx, _token, client) => ctx?.oidc.entities.RotatedRefreshToken?.remainingTTL ?? shortest(config.ttl.refreshToken, lifetimeOf(client, 'refresh_token_ttl')),
     },
-    interactions: { policy, url: (_ctx, interaction) => `/interaction/${interaction.uid}` },
+    interactions: { policy, url: (ctx, interaction) => appPath(ctx, `/interaction/${interaction.uid}`) },
     renderError: createRenderError(views),
     // oidc-provider accepts the policy's requestable prompts but does not publish them.
     discovery: { service_documentation: `${config.issuer}/`, prompt_values_supported: promptValuesOf(policy) },

@@ -55,3 +55,13 @@ export async function revocationAllowed(_ctx: KoaContextWithOIDC, client: Policy
   if (client.clientAuthMethod === 'none') return false;
   throw new errors.UnauthorizedClient('client is not authorized to revoke the presented token');
 }
+
+/**
+ * A refresh token goes to a client registered for the grant, with `offline_access` (OpenID Connect),
+ * or for a plain OAuth 2.0 authorization (no `openid`), where `offline_access` means nothing: MCP
+ * clients ask for the API's scopes only. Without `offline_access` it ends with the person's session
+ * (oidc-provider's `expiresWithSession`).
+ */
+export function mayIssueRefreshToken(client: { grantTypeAllowed(grant: string): boolean }, scopes: ReadonlySet<string>): boolean {
+  return client.grantTypeAllowed('refresh_token') && (scopes.has('offline_access') || !scopes.has('openid'));
+}

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import type { Context } from 'koa';
 import type { Middleware } from 'koa';
 import { expectedFailure, type AppError } from '../errors/app-error.ts';
@@ -55,6 +56,7 @@ export async function sendErrorPage(ctx: Context, views: Views, page: ErrorPage)
   const html = await views.render(
     'error',
     {
+      base: appPath(ctx, ''),
       heading: page.heading,
       message: page.message,
       detail: page.detail,

@@ -72,7 +72,7 @@ export function createViews(
     async render(name, data, wishes = {}) {
       engine ??= load();
       const { lang, t, tHtml } = translatorFor(wishes);
-      return (await engine).render(name, { brand, ...putIntoWords(data, { t: withProduct(t) }), lang, t, tHtml });
+      return (await engine).render(name, { brand, base: '', ...putIntoWords(data, { t: withProduct(t) }), lang, t, tHtml });
     },
     async words(wording, wishes = {}) {
       return isPageText(wording) ? withProduct(translatorFor(wishes).t)(wording.key, wording.values) : wording;

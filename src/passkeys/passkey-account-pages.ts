@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { accountSessionOf } from '../account/account-session.ts';
@@ -80,7 +81,7 @@ export function createPasskeyAccountRouter(deps: PasskeyAccountDependencies): Ro
   const backToList = (ctx: Context, done: keyof typeof NOTICES) => {
     ctx.status = 303;
     ctx.set('cache-control', 'no-store');
-    ctx.redirect(`${PASSKEYS_PAGE}?done=${done}`);
+    ctx.redirect(appPath(ctx, `${PASSKEYS_PAGE}?done=${done}`));
   };
 
   router.get('/', async (ctx) => showPasskeys(ctx, 200, { notice: Object.hasOwn(NOTICES, String(ctx.query.done)) ? NOTICES[String(ctx.query.done)] : undefined }));
@@ -101,7 +102,7 @@ export function createPasskeyAccountRouter(deps: PasskeyAccountDependencies): Ro
     if (!body) return;
     const outcome = await deps.passkeys.register(owner, { response: body.response, name: body.name, address: ctx.ip });
     if ('failed' in outcome) return answerError(ctx, pages, outcome.failed === 'too-many' ? 409 : 400, REGISTRATION_MESSAGES[outcome.failed]);
-    answerJson(ctx, 200, { location: `${PASSKEYS_PAGE}?done=added` });
+    answerJson(ctx, 200, { location: appPath(ctx, `${PASSKEYS_PAGE}?done=added`) });
   });
 
   router.post('/:id/rename', async (ctx) => {

@@ -1,3 +1,4 @@
+import { appPath } from '../http/issuer-path.ts';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import type { Account } from '../accounts/account-repository.ts';
@@ -51,7 +52,7 @@ export function createVerifyEmailRouter(deps: { selfService: SelfService; provid
       await selfService.tokens.take(token, 'verify-email');
       await confirm(ctx, account);
       ctx.status = 303;
-      return ctx.redirect(`/interaction/${uid}/continue`);
+      return ctx.redirect(appPath(ctx, `/interaction/${uid}/continue`));
     }
     if (found.alreadyUsed) return pages.render(ctx, 200, 'email-verified', { alreadyUsed: true });
     await pages.render(ctx, 200, 'email-confirm', { token, email: account.email, csrf: issueCsrfTokenFor(ctx, '/verify-email', selfService.secureCookies) });

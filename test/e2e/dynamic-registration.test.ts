@@ -77,11 +77,19 @@ describe('REGISTRATION=initial-access-token (the default)', () => {
     const created = await json(await register(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], scope: 'openid' }, token));
     const refused = await machineToken(server, created.client_id as string, created.client_secret as string, { resource: 'urn:portcullis:admin', scope: 'admin:read' });
     expect(refused.status).toBe(400);
-    for (const field of [{ audience: ['urn:portcullis:admin'] }, { introspection_audiences: ['https://api.example.test'] }]) {
+    for (const field of [{ audience: ['urn:portcullis:admin'] }, { introspection_audiences: ['https://api.example.test'] }, { token_exchange_subject_audiences: ['https://api.example.test'] }]) {
       const another = (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string;
       const answer = await register(server, { grant_types: ['client_credentials'], redirect_uris: [], response_types: [], ...field }, another);
       expect(answer.status).toBe(400);
       expect((await json(answer)).error).toBe('invalid_client_metadata');
+    }
+  });
+
+  test('a client_name that would mislead on the consent page is refused (direction controls, line breaks)', async () => {
+    for (const client_name of ['Acme \u202Eelgoog', 'Acme\nYour bank']) {
+      const answer = await register(server, { redirect_uris: ['https://app.example.test/cb'], client_name }, (await call('POST', '/admin/v1/initial-access-tokens')).body.token as string);
+      expect(answer.status).toBe(400);
+      expect(await json(answer)).toMatchObject({ error: 'invalid_client_metadata', error_description: 'client_name must not contain text direction controls or line breaks' });
     }
   });
 

@@ -1,11 +1,7 @@
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
-import { Browser } from '../support/browser.ts';
 import { freePort } from '../support/free-port.ts';
-import { createUser, REDIRECT_URI, signIn } from '../support/flows.ts';
+import { createUser, REDIRECT_URI } from '../support/flows.ts';
+import { connectWithSignIn, TestClientProvider } from '../support/mcp-client.ts';
 import { startDocumentHost, type DocumentHost } from '../support/metadata-document-host.ts';
 import { answersOk, ROOT, startNode, type RunningProcess } from '../support/processes.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -43,64 +39,12 @@ afterAll(async () => {
   await documents?.close();
 });
 
-/** The SDK's OAuth client provider as an MCP client keeps it: in memory, the authorization URL kept for the test to open. */
-class TestClientProvider implements OAuthClientProvider {
-  authorizationUrl: URL | undefined;
-  #client: OAuthClientInformationMixed | undefined;
-  #tokens: OAuthTokens | undefined;
-  #verifier = '';
-  readonly clientMetadataUrl: string | undefined;
-  constructor(clientMetadataUrl?: string) {
-    this.clientMetadataUrl = clientMetadataUrl;
-  }
-  get redirectUrl() {
-    return REDIRECT_URI;
-  }
-  get clientMetadata(): OAuthClientMetadata {
-    return { client_name: 'SDK test client', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' };
-  }
-  clientInformation() {
-    return this.#client;
-  }
-  saveClientInformation(information: OAuthClientInformationMixed) {
-    this.#client = information;
-  }
-  tokens() {
-    return this.#tokens;
-  }
-  saveTokens(tokens: OAuthTokens) {
-    this.#tokens = tokens;
-  }
-  redirectToAuthorization(url: URL) {
-    this.authorizationUrl = url;
-  }
-  saveCodeVerifier(verifier: string) {
-    this.#verifier = verifier;
-  }
-  codeVerifier() {
-    return this.#verifier;
-  }
-}
-
-/** Connects as an MCP client would: the first attempt ends at the authorization page, which the test answers; then it connects with the token. */
-async function connectWithSignIn(provider: TestClientProvider): Promise<Client> {
-  const first = new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider });
-  const failure = await new Client({ name: "sdk-test", version: "1.0.0" }).connect(first).catch((error: unknown) => error);
-  if (!(failure instanceof UnauthorizedError)) throw failure;
-  expect(provider.authorizationUrl).toBeDefined();
-  const callback = await signIn(new Browser(), { url: provider.authorizationUrl! }, EMAIL);
-  await first.finishAuth(callback.searchParams.get('code')!);
-  const client = new Client({ name: 'sdk-test', version: '1.0.0' });
-  await client.connect(new StreamableHTTPClientTransport(new URL(mcpUrl), { authProvider: provider }));
-  return client;
-}
-
 const textOf = (result: unknown) => ((result as { content: { text: string }[] }).content[0]?.text ?? '');
 
 test('by client ID metadata document: no registration, consent, a token for the MCP server, tools work', async () => {
   const documentUrl = documents.publish('/mcp-client.json', { client_name: 'SDK test client', redirect_uris: [REDIRECT_URI], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'], token_endpoint_auth_method: 'none' });
   const provider = new TestClientProvider(documentUrl);
-  const client = await connectWithSignIn(provider);
+  const client = await connectWithSignIn(mcpUrl, provider, EMAIL);
   const authorize = provider.authorizationUrl!;
   expect(authorize.searchParams.get('client_id')).toBe(documentUrl);
   expect(authorize.searchParams.get('resource')).toBe(mcpUrl);
@@ -114,12 +58,28 @@ test('by client ID metadata document: no registration, consent, a token for the 
 
 test('by dynamic registration (the 2025-06-18 fallback): a public client registers itself, then the same flow', async () => {
   const provider = new TestClientProvider();
-  const client = await connectWithSignIn(provider);
+  const client = await connectWithSignIn(mcpUrl, provider, EMAIL);
   const registered = provider.clientInformation() as { client_id: string; client_secret?: string };
   expect(registered.client_id).toEqual(expect.any(String));
   expect(registered.client_secret).toBeUndefined();
   expect(textOf(await client.callTool({ name: 'add', arguments: { a: 40, b: 2 } }))).toBe('42');
   await client.close();
+
+  // It asked for the API's scope only (no openid, no offline_access) and still got a refresh token,
+  // which rotates and keeps the audience: an agent need not sign the person in every few minutes.
+  const first = provider.tokens()!;
+  expect(first.refresh_token).toEqual(expect.any(String));
+  const refreshed = await fetch(`${server.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: first.refresh_token!, client_id: registered.client_id, resource: mcpUrl }),
+  });
+  const body = (await refreshed.json()) as { access_token: string; refresh_token: string; scope: string };
+  expect(refreshed.status).toBe(200);
+  expect(body.refresh_token).not.toBe(first.refresh_token);
+  expect(body.scope).toBe(SCOPE);
+  const claims = JSON.parse(Buffer.from(body.access_token.split('.')[1]!, 'base64url').toString()) as { aud: string };
+  expect(claims.aud).toBe(mcpUrl);
 });
 
 test('a token for another audience is refused; one without the tool scope gets 403 with a step-up challenge', async () => {

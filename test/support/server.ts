@@ -17,12 +17,12 @@ export interface TestServer {
 /** The real app on a random loopback port, over this file's own database and key prefix. */
 export async function startTestServer(
   overrides: Record<string, string> = {},
-  options: { databasePort?: number; redisPort?: number; logger?: Logger; issuerHost?: 'localhost'; https?: boolean } = {},
+  options: { databasePort?: number; redisPort?: number; logger?: Logger; issuerHost?: 'localhost'; https?: boolean; issuerPath?: string } = {},
 ): Promise<TestServer> {
   const resources = await createTestResources();
   const port = await freePort();
   // `localhost` for WebAuthn in Chromium, which refuses an IP address as the RP ID; it still listens on 127.0.0.1.
-  const issuer = `${options.https ? 'https' : 'http'}://${options.issuerHost ?? '127.0.0.1'}:${port}`;
+  const issuer = `${options.https ? 'https' : 'http'}://${options.issuerHost ?? '127.0.0.1'}:${port}${options.issuerPath ?? ''}`;
   const throughPort = (url: string | undefined, newPort: number | undefined) => {
     if (!url || !newPort) return {};
     const rewritten = new URL(url);

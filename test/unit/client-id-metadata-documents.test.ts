@@ -145,6 +145,10 @@ describe('what a document may say', () => {
     [{ ...valid, response_types: ['code id_token'] }, 'response_types may only be code'],
     [{ ...valid, access_token_ttl: 0 }, 'access_token_ttl must be whole seconds'],
     [{ ...valid, client_name: 'A\u0000B' }, '/client_name contains control characters or invalid Unicode'],
+    [{ ...valid, client_name: 'Acme \u202Eelgoog' }, 'client_name must not contain text direction controls or line breaks'],
+    [{ ...valid, client_name: 'Acme\u2066 Mail' }, 'client_name must not contain text direction controls or line breaks'],
+    [{ ...valid, client_name: 'Acme\nYou are signing in to your bank' }, 'client_name must not contain text direction controls or line breaks'],
+    [{ ...valid, client_name: 'x'.repeat(201) }, 'client_name must be at most 200 characters'],
   ] as Array<[unknown, string]>).map(([document, problem]) => [problem, document] as const))('refused: %s', (problem, document) => {
     expect(documentProblem(id, document)).toBe(problem);
   });

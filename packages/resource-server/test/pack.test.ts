@@ -48,7 +48,7 @@ let issuer: FakeIssuer;
 beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), 'portcullis-rs-pack-'));
   project = join(work, 'project');
-  // `npm pack` runs the package's `prepare` script, which builds dist/.
+  // `npm pack` runs the package's `prepack` script, which builds dist/ (no install-time script: the tarball installs without running anything).
   await run('npm', ['pack', '--pack-destination', work], PACKAGE_DIR);
   const packed = (await readdir(work)).filter((name) => name.endsWith('.tgz'));
   expect(packed).toHaveLength(1);
@@ -96,6 +96,9 @@ test('the tarball holds the built JavaScript, the .d.ts files, the sources and t
     await readFile(join(project, 'node_modules', '@portcullis', 'resource-server', 'package.json'), 'utf8'),
   ) as Record<string, unknown>;
   expect(manifest.dependencies).toEqual({ jose: expect.any(String) as unknown });
+  // Nothing runs when it is installed (scripts/ is not in the tarball, and npm warns about install scripts).
+  const scripts = Object.keys(manifest.scripts ?? {});
+  expect(scripts.filter((name) => ['preinstall', 'install', 'postinstall', 'prepare'].includes(name))).toEqual([]);
   // Installed next to it: jose and nothing else (no framework, no Redis client, no MCP SDK).
   const installed = (await readdir(join(project, 'node_modules'))).filter((name) => !name.startsWith('.'));
   expect(installed.sort()).toEqual(['@portcullis', '@types', 'express', 'fastify', 'jose']);
