@@ -1,6 +1,6 @@
 import { unsafeJson } from '../http/json-safety.ts';
 import { REQUIRE_PKCE } from '../oidc/pkce-policy.ts';
-import { SUBJECT_AUDIENCES } from '../oidc/token-exchange.ts';
+import { ADMIN_ONLY_METADATA } from '../oidc/dynamic-registration.ts';
 import { CLIENT_LIFETIMES } from '../clients/client-policy.ts';
 import { displayNameProblem } from '../clients/display-name.ts';
 
@@ -10,7 +10,7 @@ export type MetadataDocument = Record<string, unknown> & { client_id: string; cl
  * What only an administrator may grant (APIs, introspection, token exchange, the admin API, a
  * flow without PKCE), and `sector_identifier_uri`, which oidc-provider would fetch at every use.
  */
-const REFUSED_FIELDS = ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, 'admin', 'sector_identifier_uri', 'client_secret', 'client_secret_expires_at'];
+const REFUSED_FIELDS = [...ADMIN_ONLY_METADATA, 'sector_identifier_uri', 'client_secret', 'client_secret_expires_at'];
 const GRANT_TYPES: ReadonlySet<unknown> = new Set(['authorization_code', 'refresh_token']);
 // No shared secret can exist with a document anyone may read (draft-ietf-oauth-client-id-metadata-document §4.1).
 const AUTH_METHODS: ReadonlySet<unknown> = new Set(['none', 'private_key_jwt']);

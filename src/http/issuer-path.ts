@@ -33,7 +33,6 @@ export function servedUnderIssuerPath({ issuer, views }: { issuer: string; views
   const base = issuerPathOf(issuer);
   const inserted = new Map(DISCOVERY_DOCUMENTS.map((document) => [`${document}${base}`, document]));
   return async function underIssuerPath(ctx, next) {
-    const document = inserted.get(ctx.path.replace(/\/$/, ''));
     if (!base || ALSO_AT_ROOT.has(ctx.path)) {
       await next();
       return;
@@ -44,6 +43,7 @@ export function servedUnderIssuerPath({ issuer, views }: { issuer: string; views
       await next();
       return;
     }
+    const document = inserted.get(ctx.path.replace(/\/$/, ''));
     if (document) {
       ctx.mountPath = base;
       ctx.path = document;

@@ -8,7 +8,8 @@ import { SUBJECT_AUDIENCES } from './token-exchange.ts';
 export type RegistrationMode = 'off' | 'initial-access-token' | 'open';
 
 const DYNAMIC_ROUTES = new Set(['registration', 'client_update']);
-const ADMIN_ONLY_METADATA = ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, 'admin'];
+/** What only an administrator may grant: the APIs a client may call, introspection, token exchange, the admin API. */
+export const ADMIN_ONLY_METADATA = ['audience', 'introspection_audiences', SUBJECT_AUDIENCES, 'admin'];
 
 const isLoopback = (hostname: string) => hostname === 'localhost' || hostname === '[::1]' || /^127(\.\d{1,3}){3}$/.test(hostname);
 
